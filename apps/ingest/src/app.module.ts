@@ -1,0 +1,20 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ServiceCoreModule } from '@iotwins/service';
+import type { IngestConfig } from './app.config';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
+import { RedisReadiness } from './rate-limit/redis.client';
+
+export const APP_NAME = 'ingest';
+
+@Module({})
+export class IngestModule {
+  static forRoot(config: IngestConfig): DynamicModule {
+    return {
+      module: IngestModule,
+      imports: [
+        RateLimitModule.forRoot(config.REDIS_URL),
+        ServiceCoreModule.forRoot({ appName: APP_NAME, config, readinessChecks: [RedisReadiness] }),
+      ],
+    };
+  }
+}

@@ -1,0 +1,14 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { REDIS_URL, RateLimitStore, RedisReadiness } from './redis.client';
+
+@Module({})
+export class RateLimitModule {
+  static forRoot(redisUrl: string): DynamicModule {
+    return {
+      module: RateLimitModule,
+      global: true,
+      providers: [{ provide: REDIS_URL, useValue: redisUrl }, RateLimitStore, RedisReadiness],
+      exports: [RateLimitStore, RedisReadiness],
+    };
+  }
+}

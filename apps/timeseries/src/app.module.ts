@@ -1,0 +1,28 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ServiceCoreModule } from '@iotwins/service';
+import type { TimeseriesConfig } from './app.config';
+import { InfluxReadiness } from './influx/influx.client';
+import { InfluxModule } from './influx/influx.module';
+
+export const APP_NAME = 'timeseries';
+
+@Module({})
+export class TimeseriesModule {
+  static forRoot(config: TimeseriesConfig): DynamicModule {
+    return {
+      module: TimeseriesModule,
+      imports: [
+        InfluxModule.forRoot({
+          url: config.INFLUX_URL,
+          user: config.INFLUX_USER,
+          password: config.INFLUX_PASSWORD,
+        }),
+        ServiceCoreModule.forRoot({
+          appName: APP_NAME,
+          config,
+          readinessChecks: [InfluxReadiness],
+        }),
+      ],
+    };
+  }
+}

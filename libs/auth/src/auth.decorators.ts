@@ -1,0 +1,32 @@
+import { SetMetadata, createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { applyDecorators } from '@nestjs/common';
+import { PUBLIC_ROUTE } from '@iotwins/observability';
+import type { Caller, Role } from './caller';
+
+export const REQUIRED_ROLES = 'iotwins:required-roles';
+
+/** The request property where the guard leaves the verified caller. */
+export const CALLER_KEY = 'caller';
+
+/** Marks a route or controller as open to callers without a token. */
+export const Public = PUBLIC_ROUTE;
+
+/** The roles a route needs; the caller must hold every one (platform admins hold all). */
+export const RequireRoles = (...roles: Role[]): MethodDecorator & ClassDecorator =>
+  applyDecorators(
+    SetMetadata(REQUIRED_ROLES, roles),
+    ApiBearerAuth(),
+    ApiUnauthorizedResponse({ description: 'Missing, expired or invalid bearer token' }),
+    ApiForbiddenResponse({ description: `Requires role(s): ${roles.join(', ')}` }),
+  );
+
+/** Injects the verified caller of the request. */
+export const CurrentCaller = createParamDecorator(
+  (_: unknown, context: ExecutionContext): Caller => {
+    const request = context.switchToHttp().getRequest<Record<string, unknown>>();
+    const caller = request[CALLER_KEY] as Caller | undefined;
+    if (!caller) throw new Error('CurrentCaller used on a route without authentication');
+    return caller;
+  },
+);

@@ -1,0 +1,22 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { AuthGuard } from './auth.guard';
+import { CallerController } from './caller.controller';
+import { TokenVerifier, TokenVerifierOptions } from './token-verifier';
+
+/** Secures every route of the app that imports it; see AuthGuard. */
+@Module({})
+export class AuthModule {
+  static forRoot(options: TokenVerifierOptions): DynamicModule {
+    return {
+      module: AuthModule,
+      global: true,
+      controllers: [CallerController],
+      providers: [
+        { provide: TokenVerifier, useValue: new TokenVerifier(options) },
+        { provide: APP_GUARD, useClass: AuthGuard },
+      ],
+      exports: [TokenVerifier],
+    };
+  }
+}

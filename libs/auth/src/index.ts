@@ -1,0 +1,19 @@
+export { AuthModule } from './auth.module';
+export { AuthGuard } from './auth.guard';
+export { CALLER_KEY, CurrentCaller, Public, RequireRoles } from './auth.decorators';
+export {
+  PLATFORM_ADMIN_ROLE,
+  Role,
+  hasRole,
+  isPlatformAdmin,
+  mayActOnTenant,
+  type Caller,
+} from './caller';
+export { assertTenantAccess } from './tenant-access';
+export {
+  InvalidTokenError,
+  IssuerUnavailableError,
+  TokenVerifier,
+  type TokenVerifierOptions,
+} from './token-verifier';
+export { CallerDto } from './caller.controller';

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+/**
+ * Reusable validators for environment variables. Each carries its own message so that a
+ * failure reads as "NAME: expected ..." without knowing zod's vocabulary.
+ */
+export const env = {
+  port: (defaultPort: number) =>
+    z.coerce
+      .number({ message: 'expected a TCP port number (1-65535)' })
+      .int({ message: 'expected a TCP port number (1-65535)' })
+      .min(1, { message: 'expected a TCP port number (1-65535)' })
+      .max(65535, { message: 'expected a TCP port number (1-65535)' })
+      .default(defaultPort),
+
+  url: (protocols: readonly string[]) =>
+    z.string({ message: `expected a URL (${protocols.join(', ')})` }).refine(
+      (value) => {
+        try {
+          return protocols.includes(new URL(value).protocol.replace(/:$/, ''));
+        } catch {
+          return false;
+        }
+      },
+      { message: `expected a URL with scheme ${protocols.join(' or ')}` },
+    ),
+
+  nonEmpty: (what: string) =>
+    z.string({ message: `expected ${what}` }).min(1, { message: `expected ${what}, got empty` }),
+
+  positiveInt: (defaultValue: number) =>
+    z.coerce
+      .number({ message: 'expected a positive integer' })
+      .int({ message: 'expected a positive integer' })
+      .positive({ message: 'expected a positive integer' })
+      .default(defaultValue),
+
+  logLevel: () =>
+    z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+        message: 'expected one of fatal, error, warn, info, debug, trace, silent',
+      })
+      .default('info'),
+
+  bool: (defaultValue: boolean) =>
+    z
+      .enum(['true', 'false', '1', '0'], { message: 'expected true or false' })
+      .default(defaultValue ? 'true' : 'false')
+      .transform((value) => value === 'true' || value === '1'),
+} as const;
+
+/** Variables every service reads: where it listens, how it logs, who verifies tokens. */
+export const baseEnvSchema = z.object({
+  HOST: z.string().default('0.0.0.0'),
+  LOG_LEVEL: env.logLevel(),
+  AUTH_ISSUER: env.url(['http', 'https']),
+  AUTH_AUDIENCE: env.nonEmpty('the audience that access tokens must carry').default('iotwins-api'),
+  NATS_URL: env.url(['nats', 'tls']),
+  NATS_USER: env.nonEmpty('the NATS user name of this service'),
+  NATS_PASSWORD: env.nonEmpty('the NATS password of this service'),
+  READINESS_TIMEOUT_MS: env.positiveInt(2000),
+});
+
+export type BaseEnv = z.infer<typeof baseEnvSchema>;

@@ -1,0 +1,9 @@
+export {
+  PROBLEM_CONTENT_TYPE,
+  ProblemException,
+  defaultProblem,
+  problemType,
+  type ProblemDetails,
+  type ProblemItem,
+} from './problem-details';
+export { ProblemDetailsFilter, requestIdOf, toProblem } from './problem-details.filter';

@@ -1,0 +1,62 @@
+import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  HealthCheck,
+  HealthCheckResult,
+  HealthCheckService,
+  HealthIndicatorService,
+} from '@nestjs/terminus';
+import type { FastifyReply } from 'fastify';
+import { PUBLIC_ROUTE } from '../public-route';
+import {
+  READINESS_CHECKS,
+  READINESS_TIMEOUT_MS,
+  ReadinessCheck,
+  probeWithTimeout,
+} from './readiness-check';
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    @Inject(READINESS_CHECKS) private readonly checks: ReadinessCheck[],
+    @Inject(READINESS_TIMEOUT_MS) private readonly timeoutMs: number,
+  ) {}
+
+  @Get('live')
+  @PUBLIC_ROUTE()
+  @ApiOperation({ summary: 'Liveness: the process runs and serves HTTP' })
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  @PUBLIC_ROUTE()
+  @HealthCheck()
+  @ApiOperation({ summary: 'Readiness: every backing service answers within the timeout' })
+  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check(
+        this.checks.map((check) => async () => {
+          const indicator = this.indicators.check(check.name);
+          const started = performance.now();
+          try {
+            await probeWithTimeout(check, this.timeoutMs);
+            return indicator.up({ latencyMs: Math.round(performance.now() - started) });
+          } catch (error) {
+            return indicator.down({ message: (error as Error).message });
+          }
+        }),
+      );
+    } catch (error) {
+      // Terminus reports "not ready" as an exception; readiness is an answer, not an error.
+      if (error instanceof ServiceUnavailableException) {
+        void reply.status(503);
+        return error.getResponse() as HealthCheckResult;
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoggerModule } from 'nestjs-pino';
+import { REQUEST_ID_HEADER, requestIdFrom } from './request-id';
+
+export interface LoggingOptions {
+  appName: string;
+  level: string;
+}
+
+// Paths polled by orchestrators every few seconds; logging them would drown real traffic.
+const QUIET_PATHS = new Set(['/health/live', '/health/ready', '/metrics']);
+
+/** Structured JSON logs, one line per event, with the request id, tenant and app name. */
+@Module({})
+export class LoggingModule {
+  static forRoot(options: LoggingOptions): DynamicModule {
+    return {
+      module: LoggingModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            name: options.appName,
+            level: options.level,
+            base: { app: options.appName },
+            genReqId: (req: IncomingMessage, res: ServerResponse) => {
+              const id = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
+              res.setHeader(REQUEST_ID_HEADER, id);
+              return id;
+            },
+            customProps: (req: IncomingMessage) => {
+              const tenant = (req as IncomingMessage & { tenant?: string }).tenant;
+              return tenant === undefined ? {} : { tenant };
+            },
+            redact: {
+              paths: [
+                'req.headers.authorization',
+                'req.headers.cookie',
+                'req.headers["x-api-key"]',
+                'res.headers["set-cookie"]',
+              ],
+              censor: '[masked]',
+            },
+            autoLogging: {
+              ignore: (req: IncomingMessage) =>
+                QUIET_PATHS.has((req.url ?? '').split('?')[0] ?? ''),
+            },
+            serializers: {
+              req: (req: {
+                id: string;
+                method: string;
+                url: string;
+                headers: Record<string, unknown>;
+              }) => ({
+                id: req.id,
+                method: req.method,
+                url: req.url,
+                headers: req.headers,
+              }),
+            },
+          },
+        }),
+      ],
+      exports: [LoggerModule],
+    };
+  }
+}

@@ -1,0 +1,47 @@
+import { DynamicModule, Module, Type } from '@nestjs/common';
+import { AuthModule } from '@iotwins/auth';
+import { AppConfigModule, type BaseEnv } from '@iotwins/config';
+import { MessagingModule, NatsReadiness } from '@iotwins/messaging';
+import {
+  HealthModule,
+  LoggingModule,
+  MetricsModule,
+  type ReadinessCheck,
+} from '@iotwins/observability';
+
+export interface ServiceCoreOptions {
+  appName: string;
+  config: BaseEnv;
+  /** Readiness checks of the app's own stores; NATS is always checked. */
+  readinessChecks?: Type<ReadinessCheck>[];
+}
+
+/**
+ * What every service has: validated config, JSON logs, metrics, Keycloak auth on every
+ * route, the NATS connection and health endpoints.
+ */
+@Module({})
+export class ServiceCoreModule {
+  static forRoot(options: ServiceCoreOptions): DynamicModule {
+    const { appName, config } = options;
+    return {
+      module: ServiceCoreModule,
+      imports: [
+        AppConfigModule.forRoot(config),
+        LoggingModule.forRoot({ appName, level: config.LOG_LEVEL }),
+        MetricsModule.forRoot(appName),
+        AuthModule.forRoot({ issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE }),
+        MessagingModule.forRoot({
+          url: config.NATS_URL,
+          user: config.NATS_USER,
+          password: config.NATS_PASSWORD,
+          name: appName,
+        }),
+        HealthModule.forRoot({
+          checks: [NatsReadiness, ...(options.readinessChecks ?? [])],
+          timeoutMs: config.READINESS_TIMEOUT_MS,
+        }),
+      ],
+    };
+  }
+}

@@ -1,0 +1,12 @@
+export { applyLocalEnv, readLocalEnv, repoRoot } from './local-env';
+export {
+  clientToken,
+  decodePayload,
+  masterRealmAdminToken,
+  requireEnv,
+  tokens,
+  userToken,
+} from './keycloak-tokens';
+export { appEnv, startServiceApp, waitFor, type RunningApp } from './service-app';
+export { describeServiceContract } from './service-contract';
+export { uniqueName } from './unique-name';

@@ -1,0 +1,3 @@
+import { applyLocalEnv } from './local-env';
+
+applyLocalEnv();
