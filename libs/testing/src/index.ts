@@ -10,3 +10,9 @@ export {
 export { appEnv, startServiceApp, waitFor, type RunningApp } from './service-app';
 export { describeServiceContract } from './service-contract';
 export { uniqueName } from './unique-name';
+export { describeConfigContract } from './config-contract';
+export {
+  describeReadinessFollowsDependencies,
+  services,
+  type Dependency,
+} from './readiness-contract';

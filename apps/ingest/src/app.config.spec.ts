@@ -1,0 +1,4 @@
+import { describeConfigContract } from '@iotwins/testing';
+import { ingestEnvSchema } from './app.config';
+
+describeConfigContract('ingest', ingestEnvSchema);

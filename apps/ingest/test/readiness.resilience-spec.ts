@@ -1,0 +1,14 @@
+import { loadConfig } from '@iotwins/config';
+import { appEnv, describeReadinessFollowsDependencies, startServiceApp } from '@iotwins/testing';
+import { ingestEnvSchema } from '../src/app.config';
+import { APP_NAME, IngestModule } from '../src/app.module';
+
+describeReadinessFollowsDependencies(
+  APP_NAME,
+  () =>
+    startServiceApp(IngestModule.forRoot(loadConfig(ingestEnvSchema, appEnv(APP_NAME))), APP_NAME),
+  [
+    { check: 'redis', server: 'redis' },
+    { check: 'nats', server: 'nats' },
+  ],
+);

@@ -1,0 +1,4 @@
+import { describeConfigContract } from '@iotwins/testing';
+import { objectstoreEnvSchema } from './app.config';
+
+describeConfigContract('objectstore', objectstoreEnvSchema);

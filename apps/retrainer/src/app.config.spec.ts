@@ -1,0 +1,4 @@
+import { describeConfigContract } from '@iotwins/testing';
+import { retrainerEnvSchema } from './app.config';
+
+describeConfigContract('retrainer', retrainerEnvSchema);

@@ -1,0 +1,44 @@
+# Shared by the repo's scripts: paths, the local settings and the Node toolchain.
+# shellcheck shell=bash
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export REPO_ROOT
+export IOTWINS_DATA_DIR="${IOTWINS_DATA_DIR:-$REPO_ROOT/.data}"
+PNPM_VERSION="$(sed -n 's/.*"packageManager": "pnpm@\([0-9.]*\)".*/\1/p' "$REPO_ROOT/package.json")"
+export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
+
+APPS=(ingest timeseries objectstore model-registry retrainer)
+declare -A APP_PORTS=([ingest]=3001 [timeseries]=3002 [objectstore]=3003 [model-registry]=3004 [retrainer]=3005)
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+# Exports deploy/local/local.env without overriding variables already set by the caller.
+load_local_env() {
+  local line name
+  while IFS= read -r line || [ -n "$line" ]; do
+    case "$line" in '' | '#'*) continue ;; esac
+    name="${line%%=*}"
+    if [ -z "${!name+x}" ]; then export "$line"; fi
+  done <"$REPO_ROOT/deploy/local/local.env"
+}
+
+# Node 20.19+ is on the machines this runs on; pnpm is pinned by package.json.
+ensure_node_toolchain() {
+  if ! command -v node >/dev/null; then
+    echo "Node.js 20.19 or newer is required (apt-get install nodejs, or your usual installer)" >&2
+    exit 1
+  fi
+  if [ "$(pnpm --version 2>/dev/null)" != "$PNPM_VERSION" ]; then
+    say "installing pnpm $PNPM_VERSION"
+    npm install --global --silent "pnpm@$PNPM_VERSION" >/dev/null
+  fi
+  say "installing Node dependencies (pnpm install --frozen-lockfile)"
+  (cd "$REPO_ROOT" && pnpm install --frozen-lockfile --reporter=silent)
+}
+
+# The environment of one app: the local settings plus the app's own NATS user.
+app_env() {
+  local app="$1" var
+  var="NATS_$(echo "$app" | tr 'a-z-' 'A-Z_')_PASSWORD"
+  echo "NATS_USER=$app NATS_PASSWORD=${!var} PORT=${APP_PORTS[$app]}"
+}
