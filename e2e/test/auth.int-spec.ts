@@ -166,3 +166,63 @@ describe('issuer checks (real realm)', () => {
     );
   });
 });
+
+describe('signing key rotation (real realm)', () => {
+  const base = (): string => requireEnv('KEYCLOAK_URL');
+  let adminToken: string;
+  let componentUrl: string | undefined;
+
+  beforeAll(async () => {
+    adminToken = await masterRealmAdminToken();
+  });
+  afterAll(async () => {
+    if (componentUrl) {
+      await fetch(componentUrl, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${adminToken}` },
+      });
+    }
+  });
+
+  it('accepts tokens signed by a new key once Keycloak rotates to it', async () => {
+    const verifier = new TokenVerifier({
+      issuer: requireEnv('AUTH_ISSUER'),
+      audience: requireEnv('AUTH_AUDIENCE'),
+      jwksCooldownMs: 500,
+    });
+    const before = await tokens.gatewayA();
+    await expect(verifier.verify(before)).resolves.toMatchObject({ tenant: 'tenant-a' });
+
+    const realm = (await (
+      await fetch(`${base()}/admin/realms/iotwins`, {
+        headers: { authorization: `Bearer ${adminToken}` },
+      })
+    ).json()) as { id: string };
+    const created = await fetch(`${base()}/admin/realms/iotwins/components`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: `rotation-test-${Date.now()}`,
+        providerId: 'rsa-generated',
+        providerType: 'org.keycloak.keys.KeyProvider',
+        parentId: realm.id,
+        config: {
+          priority: ['10000'],
+          enabled: ['true'],
+          active: ['true'],
+          keySize: ['2048'],
+          algorithm: ['RS256'],
+        },
+      }),
+    });
+    expect(created.status).toBe(201);
+    componentUrl = created.headers.get('location') ?? undefined;
+
+    const after = await tokens.gatewayA();
+    const kid = (token: string): unknown =>
+      JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString('utf8')).kid;
+    expect(kid(after)).not.toEqual(kid(before));
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    await expect(verifier.verify(after)).resolves.toMatchObject({ tenant: 'tenant-a' });
+  });
+});

@@ -10,6 +10,11 @@ export interface TokenVerifierOptions {
   clockToleranceSeconds?: number;
   /** How long a fetched key set is trusted before it is fetched again. */
   jwksCacheMaxAgeMs?: number;
+  /**
+   * Least time between two fetches of the key set, so a flood of tokens with unknown key ids
+   * cannot make this process hammer Keycloak.
+   */
+  jwksCooldownMs?: number;
 }
 
 /** Why a token was refused, in words safe to return to the caller. */
@@ -76,7 +81,7 @@ export class TokenVerifier {
     const jwksUri = await this.discoverJwksUri();
     this.keySet = createRemoteJWKSet(new URL(jwksUri), {
       cacheMaxAge: this.options.jwksCacheMaxAgeMs ?? 10 * 60 * 1000,
-      cooldownDuration: 30_000,
+      cooldownDuration: this.options.jwksCooldownMs ?? 30_000,
       timeoutDuration: 5_000,
     });
     return this.keySet;

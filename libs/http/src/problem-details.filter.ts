@@ -30,7 +30,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const { problem, headers } = toProblem(error);
     problem.instance ??= request.url.split('?')[0];
     problem.requestId = requestIdOf(request);
-    if (problem.status >= 500) {
+    // Unexpected errors are logged with their stack; a deliberate 5xx (a dependency down)
+    // was already logged where it was decided.
+    if (problem.status >= 500 && !(error instanceof HttpException)) {
       this.logger.error({ err: error, requestId: problem.requestId }, 'request failed');
     }
     void reply

@@ -20,14 +20,14 @@ export class LoggingModule {
       imports: [
         LoggerModule.forRoot({
           pinoHttp: {
-            name: options.appName,
             level: options.level,
             base: { app: options.appName },
-            genReqId: (req: IncomingMessage, res: ServerResponse) => {
-              const id = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
-              res.setHeader(REQUEST_ID_HEADER, id);
-              return id;
-            },
+            // Fastify has already given the request its id (see createServiceApp); reuse it.
+            genReqId: (req: IncomingMessage) =>
+              (req as IncomingMessage & { id?: string }).id ??
+              requestIdFrom(req.headers[REQUEST_ID_HEADER]),
+            customLogLevel: (_req: IncomingMessage, res: ServerResponse, error?: Error) =>
+              error !== undefined || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
             customProps: (req: IncomingMessage) => {
               const tenant = (req as IncomingMessage & { tenant?: string }).tenant;
               return tenant === undefined ? {} : { tenant };
