@@ -26,7 +26,7 @@ export function loadConfig<S extends EnvSchema>(
     const received = env[name];
     const expected = describeIssue(issue);
     return received === undefined
-      ? `${name}: missing; expected ${expected}`
+      ? `${name}: missing; ${expected}`
       : `${name}: ${expected}`;
   });
   throw new ConfigError(problems);
