@@ -1,0 +1,23 @@
+export {
+  INT64_MAX,
+  INT64_MIN,
+  MAX_TIMESTAMP_NS,
+  MIN_TIMESTAMP_NS,
+  UINT64_MAX,
+  nowNanoseconds,
+  parsePrecision,
+  toNanoseconds,
+  type FieldType,
+  type FieldValue,
+  type Point,
+  type Precision,
+} from './point';
+export { DEFAULT_TELEMETRY_LIMITS, type TelemetryLimits } from './telemetry-limits';
+export { PointError, checkPointLimits } from './point.validation';
+export {
+  parseLineProtocol,
+  type LineError,
+  type LineProtocolOptions,
+  type ParsedBatch,
+} from './line-protocol.parser';
+export { serializePoint, serializePoints } from './line-protocol.serializer';

@@ -1,0 +1,228 @@
+import {
+  INT64_MAX,
+  INT64_MIN,
+  UINT64_MAX,
+  toNanoseconds,
+  type FieldValue,
+  type Point,
+  type Precision,
+} from './point';
+import type { TelemetryLimits } from './telemetry-limits';
+import { checkPointLimits } from './point.validation';
+
+export interface LineError {
+  /** 1-based line number in the body. */
+  line: number;
+  detail: string;
+}
+
+export interface ParsedBatch {
+  points: Point[];
+  errors: LineError[];
+  /** True when parsing stopped because the batch reached maxPointsPerBatch. */
+  truncated: boolean;
+}
+
+export interface LineProtocolOptions {
+  precision: Precision;
+  /** Timestamp given to lines without one, in nanoseconds (InfluxDB uses its write time). */
+  defaultTimestamp: bigint;
+  limits: TelemetryLimits;
+}
+
+class LineSyntaxError extends Error {}
+
+const BOOLEAN_VALUES: Record<string, boolean> = {
+  t: true,
+  T: true,
+  true: true,
+  True: true,
+  TRUE: true,
+  f: false,
+  F: false,
+  false: false,
+  False: false,
+  FALSE: false,
+};
+
+const FLOAT = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+const INTEGER = /^[-+]?\d+i$/;
+const UINTEGER = /^\d+u$/;
+const TIMESTAMP = /^-?\d+$/;
+
+/**
+ * Parses InfluxDB line protocol with its escaping rules, the way InfluxDB 1.x does: each
+ * line stands alone, good lines are kept and every bad line is reported with its number
+ * and reason. Newlines inside a quoted string field value belong to the value.
+ */
+export function parseLineProtocol(body: string, options: LineProtocolOptions): ParsedBatch {
+  const points: Point[] = [];
+  const errors: LineError[] = [];
+  let lineNumber = 0;
+  let start = 0;
+  while (start < body.length) {
+    const end = endOfLine(body, start);
+    lineNumber += 1;
+    const firstLine = lineNumber;
+    // A quoted value spanning lines advances the line counter past them.
+    for (let i = start; i < end; i++) if (body.charCodeAt(i) === 10) lineNumber += 1;
+    const raw = body.slice(start, end).replace(/\r$/, '');
+    start = end + 1;
+    const line = raw.trim();
+    if (line.length === 0 || line.startsWith('#')) continue;
+    if (points.length >= options.limits.maxPointsPerBatch) {
+      return { points, errors, truncated: true };
+    }
+    try {
+      const point = parseLine(line, options);
+      checkPointLimits(point, options.limits);
+      points.push(point);
+    } catch (error) {
+      errors.push({ line: firstLine, detail: (error as Error).message });
+    }
+  }
+  return { points, errors, truncated: false };
+}
+
+/** Index of the newline that ends the line starting at `start`, outside quoted values. */
+function endOfLine(body: string, start: number): number {
+  let quoted = false;
+  let inFields = false;
+  for (let i = start; i < body.length; i++) {
+    const code = body.charCodeAt(i);
+    if (code === 92 /* \ */ && body.charCodeAt(i + 1) !== 10) {
+      i += 1;
+      continue;
+    }
+    if (code === 10 /* \n */ && !quoted) return i;
+    // Quotes only delimit values in the field set, after the first unescaped space.
+    if (code === 32 /* space */ && !quoted) inFields = true;
+    if (code === 34 /* " */ && inFields) quoted = !quoted;
+  }
+  return body.length;
+}
+
+function parseLine(line: string, options: LineProtocolOptions): Point {
+  const cursor = { pos: 0 };
+  const measurement = readName(line, cursor, MEASUREMENT_STOPS, 'measurement');
+  if (measurement.length === 0) throw new LineSyntaxError('missing measurement');
+
+  const tags: Record<string, string> = {};
+  while (line[cursor.pos] === ',') {
+    cursor.pos += 1;
+    const key = readName(line, cursor, KEY_STOPS, 'tag key');
+    if (key.length === 0) throw new LineSyntaxError('missing tag key');
+    if (line[cursor.pos] !== '=') throw new LineSyntaxError(`missing tag value for tag "${key}"`);
+    cursor.pos += 1;
+    const value = readName(line, cursor, KEY_STOPS, 'tag value');
+    if (value.length === 0) throw new LineSyntaxError(`missing tag value for tag "${key}"`);
+    if (key in tags) throw new LineSyntaxError(`duplicate tag "${key}"`);
+    tags[key] = value;
+  }
+  if (line[cursor.pos] !== ' ') throw new LineSyntaxError('missing fields');
+  cursor.pos += 1;
+
+  const fields: Record<string, FieldValue> = {};
+  for (;;) {
+    const key = readName(line, cursor, KEY_STOPS, 'field key');
+    if (key.length === 0) throw new LineSyntaxError('missing field key');
+    if (line[cursor.pos] !== '=') {
+      throw new LineSyntaxError(
+        Object.keys(fields).length === 0 ? 'missing fields' : `field "${key}" has no "=value"`,
+      );
+    }
+    cursor.pos += 1;
+    if (key in fields) throw new LineSyntaxError(`duplicate field "${key}"`);
+    fields[key] = readFieldValue(line, cursor, key);
+    if (line[cursor.pos] !== ',') break;
+    cursor.pos += 1;
+  }
+
+  let timestamp = options.defaultTimestamp;
+  if (cursor.pos < line.length) {
+    if (line[cursor.pos] !== ' ') {
+      throw new LineSyntaxError(
+        `unexpected character "${line[cursor.pos]}" after field "${Object.keys(fields).pop()}"`,
+      );
+    }
+    const text = line.slice(cursor.pos + 1).trim();
+    if (!TIMESTAMP.test(text)) throw new LineSyntaxError(`invalid timestamp "${text}"`);
+    timestamp = toNanoseconds(BigInt(text), options.precision);
+  }
+  return { measurement, tags, fields, timestamp };
+}
+
+/** Characters that end each kind of name when not escaped, and those an escape may hide. */
+const MEASUREMENT_STOPS = new Set([',', ' ']);
+const KEY_STOPS = new Set([',', ' ', '=']);
+
+function readName(line: string, cursor: { pos: number }, stops: Set<string>, what: string): string {
+  let out = '';
+  let i = cursor.pos;
+  for (; i < line.length; i++) {
+    const char = line[i]!;
+    if (char === '\\' && i + 1 < line.length && stops.has(line[i + 1]!)) {
+      out += line[i + 1];
+      i += 1;
+      continue;
+    }
+    if (stops.has(char)) break;
+    if (char === '\n') throw new LineSyntaxError(`${what} contains a newline`);
+    out += char;
+  }
+  cursor.pos = i;
+  return out;
+}
+
+function readFieldValue(line: string, cursor: { pos: number }, key: string): FieldValue {
+  if (line[cursor.pos] === '"') return { type: 'string', value: readQuoted(line, cursor, key) };
+  let end = cursor.pos;
+  while (end < line.length && line[end] !== ',' && line[end] !== ' ') end++;
+  const text = line.slice(cursor.pos, end);
+  cursor.pos = end;
+  if (text.length === 0) throw new LineSyntaxError(`missing field value for field "${key}"`);
+  if (INTEGER.test(text)) {
+    const value = BigInt(text.slice(0, -1));
+    if (value < INT64_MIN || value > INT64_MAX) {
+      throw new LineSyntaxError(`integer field "${key}" is out of the 64-bit range`);
+    }
+    return { type: 'integer', value };
+  }
+  if (UINTEGER.test(text)) {
+    const value = BigInt(text.slice(0, -1));
+    if (value > UINT64_MAX)
+      throw new LineSyntaxError(`unsigned field "${key}" is out of the 64-bit range`);
+    return { type: 'uinteger', value };
+  }
+  const boolean = BOOLEAN_VALUES[text];
+  if (boolean !== undefined) return { type: 'boolean', value: boolean };
+  if (FLOAT.test(text)) {
+    const value = Number(text);
+    if (!Number.isFinite(value)) throw new LineSyntaxError(`float field "${key}" is out of range`);
+    return { type: 'float', value };
+  }
+  throw new LineSyntaxError(`invalid value "${truncate(text)}" for field "${key}"`);
+}
+
+function readQuoted(line: string, cursor: { pos: number }, key: string): string {
+  let out = '';
+  let i = cursor.pos + 1;
+  for (; i < line.length; i++) {
+    const char = line[i]!;
+    if (char === '\\' && (line[i + 1] === '"' || line[i + 1] === '\\')) {
+      out += line[i + 1];
+      i += 1;
+      continue;
+    }
+    if (char === '"') {
+      cursor.pos = i + 1;
+      return out;
+    }
+    out += char;
+  }
+  throw new LineSyntaxError(`unterminated string value for field "${key}"`);
+}
+
+function truncate(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}

@@ -1,0 +1,65 @@
+import type { Point } from './point';
+import type { TelemetryLimits } from './telemetry-limits';
+
+/** A point broke a rule of the platform; the message says which, for the caller. */
+export class PointError extends Error {}
+
+/**
+ * Rules every point obeys, whichever path it came in by. Names must survive a round trip
+ * through line protocol: a trailing backslash would escape the separator after it.
+ */
+export function checkPointLimits(point: Point, limits: TelemetryLimits): void {
+  checkName('measurement', point.measurement, limits);
+  const tagKeys = Object.keys(point.tags);
+  if (tagKeys.length > limits.maxTagsPerPoint) {
+    throw new PointError(`${tagKeys.length} tags exceed the limit of ${limits.maxTagsPerPoint}`);
+  }
+  for (const key of tagKeys) {
+    checkName('tag key', key, limits);
+    const value = point.tags[key]!;
+    if (value.length === 0) throw new PointError(`tag "${key}" has an empty value`);
+    if (value.length > limits.maxTagValueLength) {
+      throw new PointError(`tag "${key}" is longer than ${limits.maxTagValueLength} characters`);
+    }
+    checkPlain(`tag "${key}" value`, value);
+  }
+  const fieldKeys = Object.keys(point.fields);
+  if (fieldKeys.length === 0) throw new PointError('a point needs at least one field');
+  if (fieldKeys.length > limits.maxFieldsPerPoint) {
+    throw new PointError(
+      `${fieldKeys.length} fields exceed the limit of ${limits.maxFieldsPerPoint}`,
+    );
+  }
+  for (const key of fieldKeys) {
+    checkName('field key', key, limits);
+    const field = point.fields[key]!;
+    if (field.type === 'string' && field.value.length > limits.maxStringFieldLength) {
+      throw new PointError(
+        `string field "${key}" is longer than ${limits.maxStringFieldLength} characters`,
+      );
+    }
+  }
+  if (point.timestamp < limits.minTimestampNs || point.timestamp > limits.maxTimestampNs) {
+    throw new PointError(`timestamp ${point.timestamp} ns is outside the accepted range`);
+  }
+}
+
+function checkName(what: string, name: string, limits: TelemetryLimits): void {
+  if (name.length === 0) throw new PointError(`${what} is empty`);
+  if (name.length > limits.maxNameLength) {
+    throw new PointError(
+      `${what} "${name.slice(0, 40)}…" is longer than ${limits.maxNameLength} characters`,
+    );
+  }
+  // InfluxDB refuses "time" as a field key and drops it as a tag key; both would lose data.
+  if (what !== 'measurement' && name === 'time') throw new PointError(`${what} "time" is reserved`);
+  checkPlain(`${what} "${name}"`, name);
+}
+
+function checkPlain(what: string, value: string): void {
+  if (value.endsWith('\\')) throw new PointError(`${what} ends with a backslash`);
+  // Control characters (newlines among them) cannot be written in line protocol names.
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(value))
+    throw new PointError(`${what} contains a control character`);
+}
