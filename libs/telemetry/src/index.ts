@@ -21,3 +21,5 @@ export {
   type ParsedBatch,
 } from './line-protocol.parser';
 export { serializePoint, serializePoints } from './line-protocol.serializer';
+export { parseJsonPoints, type JsonPointError, type JsonPointsOptions } from './json-points.parser';
+export { formatRfc3339Nanoseconds, parseRfc3339Nanoseconds } from './rfc3339';
