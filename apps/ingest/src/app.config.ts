@@ -1,10 +1,47 @@
 import { baseEnvSchema, env, loadConfig, z } from '@iotwins/config';
+import { telemetryStreamEnvShape } from '@iotwins/messaging';
+import type { TelemetryLimits } from '@iotwins/telemetry';
 
 export const ingestEnvSchema = baseEnvSchema.extend({
   PORT: env.port(3001),
   REDIS_URL: env.url(['redis', 'rediss']),
+  ...telemetryStreamEnvShape,
+  INGEST_MAX_BODY_BYTES: env.positiveInt(16 * 1024 * 1024),
+  INGEST_MAX_POINTS_PER_BATCH: env.positiveInt(50_000),
+  INGEST_MAX_FIELDS_PER_POINT: env.positiveInt(200),
+  INGEST_MAX_TAGS_PER_POINT: env.positiveInt(64),
+  INGEST_MAX_NAME_LENGTH: env.positiveInt(256),
+  INGEST_MAX_TAG_VALUE_LENGTH: env.positiveInt(1024),
+  INGEST_MAX_STRING_FIELD_LENGTH: env.positiveInt(65_536),
+  INGEST_MAX_PAST_SECONDS: env.nonNegativeInt(0),
+  INGEST_MAX_FUTURE_SECONDS: env.nonNegativeInt(365 * 24 * 3600),
+  INGEST_PUBLISH_TIMEOUT_MS: env.positiveInt(5_000),
+  INGEST_RATE_LIMIT_POINTS_PER_SECOND: env.nonNegativeInt(1_000_000),
 });
 
 export type IngestConfig = z.infer<typeof ingestEnvSchema>;
 
 export const loadIngestConfig = (): IngestConfig => loadConfig(ingestEnvSchema);
+
+const NANOS_PER_SECOND = 1_000_000_000n;
+const INFLUX_MIN = -9_223_372_036_854_775_806n;
+const INFLUX_MAX = 9_223_372_036_854_775_806n;
+
+/** Limits of one request; the timestamp window is relative to now, so it is built per request. */
+export function telemetryLimits(config: IngestConfig, nowNs: bigint): TelemetryLimits {
+  const past = BigInt(config.INGEST_MAX_PAST_SECONDS) * NANOS_PER_SECOND;
+  const future = BigInt(config.INGEST_MAX_FUTURE_SECONDS) * NANOS_PER_SECOND;
+  const clamp = (value: bigint): bigint =>
+    value < INFLUX_MIN ? INFLUX_MIN : value > INFLUX_MAX ? INFLUX_MAX : value;
+  return {
+    maxPointsPerBatch: config.INGEST_MAX_POINTS_PER_BATCH,
+    maxFieldsPerPoint: config.INGEST_MAX_FIELDS_PER_POINT,
+    maxTagsPerPoint: config.INGEST_MAX_TAGS_PER_POINT,
+    maxNameLength: config.INGEST_MAX_NAME_LENGTH,
+    maxTagValueLength: config.INGEST_MAX_TAG_VALUE_LENGTH,
+    maxStringFieldLength: config.INGEST_MAX_STRING_FIELD_LENGTH,
+    // 0 means no bound beyond what InfluxDB can store.
+    minTimestampNs: past === 0n ? INFLUX_MIN : clamp(nowNs - past),
+    maxTimestampNs: future === 0n ? INFLUX_MAX : clamp(nowNs + future),
+  };
+}

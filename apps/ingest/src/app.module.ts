@@ -1,8 +1,13 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ServiceCoreModule } from '@iotwins/service';
 import type { IngestConfig } from './app.config';
+import { RequestBodyParsers } from './body/request-body.parsers';
+import { InfluxWriteController } from './influx-compat/influx-write.controller';
+import { PointsController } from './points/points.controller';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { RedisReadiness } from './rate-limit/redis.client';
+import { IngestService } from './telemetry/ingest.service';
+import { TelemetryPublisher } from './telemetry/telemetry.publisher';
 
 export const APP_NAME = 'ingest';
 
@@ -15,6 +20,8 @@ export class IngestModule {
         RateLimitModule.forRoot(config.REDIS_URL),
         ServiceCoreModule.forRoot({ appName: APP_NAME, config, readinessChecks: [RedisReadiness] }),
       ],
+      controllers: [PointsController, InfluxWriteController],
+      providers: [RequestBodyParsers, TelemetryPublisher, IngestService],
     };
   }
 }

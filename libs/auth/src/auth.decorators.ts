@@ -5,6 +5,14 @@ import { PUBLIC_ROUTE } from '@iotwins/observability';
 import type { Caller, Role } from './caller';
 
 export const REQUIRED_ROLES = 'iotwins:required-roles';
+export const ACCEPTS_CLIENT_SECRET = 'iotwins:accepts-client-secret';
+
+/**
+ * Lets a route also accept a Keycloak client id and secret (HTTP Basic, `Token id:secret`
+ * or v1 `u`/`p` parameters), for InfluxDB-compatible clients that cannot fetch tokens.
+ */
+export const AcceptClientSecret = (): MethodDecorator & ClassDecorator =>
+  SetMetadata(ACCEPTS_CLIENT_SECRET, true);
 
 /** The request property where the guard leaves the verified caller. */
 export const CALLER_KEY = 'caller';

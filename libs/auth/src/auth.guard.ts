@@ -4,7 +4,8 @@ import { IS_PUBLIC_ROUTE } from '@iotwins/observability';
 import { ProblemException } from '@iotwins/http';
 import type { FastifyRequest } from 'fastify';
 import { hasRole, type Caller } from './caller';
-import { CALLER_KEY, REQUIRED_ROLES } from './auth.decorators';
+import { ACCEPTS_CLIENT_SECRET, CALLER_KEY, REQUIRED_ROLES } from './auth.decorators';
+import { ClientSecretExchange, clientCredentialsFrom } from './client-secret.exchange';
 import { InvalidTokenError, TokenVerifier } from './token-verifier';
 
 const REALM = 'iotwins';
@@ -20,6 +21,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly verifier: TokenVerifier,
+    private readonly exchange: ClientSecretExchange,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -27,7 +29,9 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_ROUTE, targets)) return true;
 
     const request = context.switchToHttp().getRequest<FastifyRequest & Record<string, unknown>>();
-    const caller = await this.authenticate(request);
+    const acceptsSecret =
+      this.reflector.getAllAndOverride<boolean>(ACCEPTS_CLIENT_SECRET, targets) ?? false;
+    const caller = await this.authenticate(request, acceptsSecret);
     request[CALLER_KEY] = caller;
     // The logger's request serializer reads the tenant from the raw request.
     (request.raw as unknown as Record<string, unknown>).tenant = caller.tenant;
@@ -47,8 +51,16 @@ export class AuthGuard implements CanActivate {
     return true;
   }
 
-  private async authenticate(request: FastifyRequest): Promise<Caller> {
+  private async authenticate(request: FastifyRequest, acceptsSecret: boolean): Promise<Caller> {
     const header = request.headers.authorization;
+    if (acceptsSecret && !header?.startsWith('Bearer ')) {
+      const credentials = clientCredentialsFrom(header, request.query as Record<string, unknown>);
+      if (credentials) {
+        return this.verified(() =>
+          this.exchange.exchange(credentials.clientId, credentials.clientSecret),
+        );
+      }
+    }
     if (header === undefined || header.length === 0) {
       throw ProblemException.of(
         401,
@@ -64,8 +76,12 @@ export class AuthGuard implements CanActivate {
     if (!match) {
       throw invalidToken('the Authorization header is not of the form "Bearer <token>"');
     }
+    return this.verified(async () => match[1]!);
+  }
+
+  private async verified(token: () => Promise<string>): Promise<Caller> {
     try {
-      return await this.verifier.verify(match[1]!);
+      return await this.verifier.verify(await token());
     } catch (error) {
       if (error instanceof InvalidTokenError) throw invalidToken(error.reason);
       this.logger.error({ err: error }, 'token verification could not complete');

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AuthGuard } from './auth.guard';
 import { CallerController } from './caller.controller';
+import { ClientSecretExchange } from './client-secret.exchange';
 import { TokenVerifier, TokenVerifierOptions } from './token-verifier';
 
 /** Secures every route of the app that imports it; see AuthGuard. */
@@ -14,6 +15,10 @@ export class AuthModule {
       controllers: [CallerController],
       providers: [
         { provide: TokenVerifier, useValue: new TokenVerifier(options) },
+        {
+          provide: ClientSecretExchange,
+          useValue: new ClientSecretExchange({ issuer: options.issuer }),
+        },
         { provide: APP_GUARD, useClass: AuthGuard },
       ],
       exports: [TokenVerifier],

@@ -1,6 +1,17 @@
 export { AuthModule } from './auth.module';
 export { AuthGuard } from './auth.guard';
-export { CALLER_KEY, CurrentCaller, Public, RequireRoles } from './auth.decorators';
+export {
+  AcceptClientSecret,
+  CALLER_KEY,
+  CurrentCaller,
+  Public,
+  RequireRoles,
+} from './auth.decorators';
+export {
+  ClientSecretExchange,
+  ClientSecretRejectedError,
+  clientCredentialsFrom,
+} from './client-secret.exchange';
 export {
   PLATFORM_ADMIN_ROLE,
   Role,

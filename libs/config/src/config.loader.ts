@@ -25,9 +25,7 @@ export function loadConfig<S extends EnvSchema>(
     const name = issue.path.join('.') || '(environment)';
     const received = env[name];
     const expected = describeIssue(issue);
-    return received === undefined
-      ? `${name}: missing; ${expected}`
-      : `${name}: ${expected}`;
+    return received === undefined ? `${name}: missing; ${expected}` : `${name}: ${expected}`;
   });
   throw new ConfigError(problems);
 }

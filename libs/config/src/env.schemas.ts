@@ -35,6 +35,13 @@ export const env = {
       .positive({ message: 'expected a positive integer' })
       .default(defaultValue),
 
+  nonNegativeInt: (defaultValue: number) =>
+    z.coerce
+      .number({ message: 'expected an integer of 0 or more' })
+      .int({ message: 'expected an integer of 0 or more' })
+      .min(0, { message: 'expected an integer of 0 or more' })
+      .default(defaultValue),
+
   logLevel: () =>
     z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {

@@ -1,4 +1,23 @@
 export { MessagingModule } from './messaging.module';
 export { NatsClient, NatsReadiness, type NatsOptions } from './nats.connection';
-export { assertSubjectToken, isSubjectToken } from './subject-token';
+export {
+  assertSubjectToken,
+  decodeSubjectToken,
+  encodeSubjectToken,
+  isSubjectToken,
+} from './subject-token';
+export {
+  TELEMETRY_STREAM,
+  TELEMETRY_SUBJECTS,
+  TIMESERIES_WRITER_CONSUMER,
+  TelemetryHeader,
+  telemetryDeadLetterSubject,
+  telemetrySubject,
+} from './telemetry.subjects';
+export {
+  TIMESERIES_WRITER_ACK_WAIT_MS,
+  ensureTelemetryStream,
+  type TelemetryStreamOptions,
+} from './telemetry.stream';
+export { telemetryStreamEnvShape, telemetryStreamOptions } from './telemetry-stream.env';
 export { createEvent, eventEnvelopeSchema, parseEvent, type EventEnvelope } from './event-envelope';

@@ -16,3 +16,26 @@ export function assertSubjectToken(kind: string, value: string): string {
   }
   return value;
 }
+
+const PLAIN = /[A-Za-z0-9_-]/;
+
+/**
+ * Makes any name (a measurement with spaces, dots or umlauts) a single subject token,
+ * reversibly: every byte outside [A-Za-z0-9_-] becomes %XX of its UTF-8 encoding.
+ */
+export function encodeSubjectToken(name: string): string {
+  let out = '';
+  for (const char of name) {
+    if (PLAIN.test(char)) {
+      out += char;
+      continue;
+    }
+    for (const byte of Buffer.from(char, 'utf8'))
+      out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+export function decodeSubjectToken(token: string): string {
+  return decodeURIComponent(token);
+}

@@ -22,4 +22,5 @@ export {
 } from './line-protocol.parser';
 export { serializePoint, serializePoints } from './line-protocol.serializer';
 export { parseJsonPoints, type JsonPointError, type JsonPointsOptions } from './json-points.parser';
+export { CsvHeaderError, parseCsvPoints, type CsvPointsOptions } from './csv-points.parser';
 export { formatRfc3339Nanoseconds, parseRfc3339Nanoseconds } from './rfc3339';

@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { RateLimiter } from './rate-limiter';
 import { REDIS_URL, RateLimitStore, RedisReadiness } from './redis.client';
 
 @Module({})
@@ -7,8 +8,13 @@ export class RateLimitModule {
     return {
       module: RateLimitModule,
       global: true,
-      providers: [{ provide: REDIS_URL, useValue: redisUrl }, RateLimitStore, RedisReadiness],
-      exports: [RateLimitStore, RedisReadiness],
+      providers: [
+        { provide: REDIS_URL, useValue: redisUrl },
+        RateLimitStore,
+        RedisReadiness,
+        RateLimiter,
+      ],
+      exports: [RateLimitStore, RedisReadiness, RateLimiter],
     };
   }
 }

@@ -27,7 +27,11 @@ export class LoggingModule {
               (req as IncomingMessage & { id?: string }).id ??
               requestIdFrom(req.headers[REQUEST_ID_HEADER]),
             customLogLevel: (_req: IncomingMessage, res: ServerResponse, error?: Error) =>
-              error !== undefined || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+              error !== undefined || res.statusCode >= 500
+                ? 'error'
+                : res.statusCode >= 400
+                  ? 'warn'
+                  : 'info',
             customProps: (req: IncomingMessage) => {
               const tenant = (req as IncomingMessage & { tenant?: string }).tenant;
               return tenant === undefined ? {} : { tenant };

@@ -1,0 +1,96 @@
+import { gunzipSync, inflateSync } from 'node:zlib';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import secureJson from 'secure-json-parse';
+import { APP_CONFIG } from '@iotwins/config';
+import { ProblemException } from '@iotwins/http';
+import type { IngestConfig } from '../app.config';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Reads request bodies the way edge tooling sends them: JSON, line protocol or CSV, plain or
+ * gzip/deflate compressed. The size limit applies to the compressed bytes as they arrive and
+ * again to the inflated body, so a small compressed bomb cannot fill memory.
+ */
+@Injectable()
+export class RequestBodyParsers implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    @Inject(APP_CONFIG) private readonly config: IngestConfig,
+  ) {}
+
+  onModuleInit(): void {
+    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    const limit = this.config.INGEST_MAX_BODY_BYTES;
+    const parser =
+      (interpret: (text: string) => unknown) =>
+      (
+        request: FastifyRequest,
+        body: Buffer,
+        done: (error: Error | null, value?: unknown) => void,
+      ): void => {
+        try {
+          done(null, interpret(decodeBody(request, body, limit)));
+        } catch (error) {
+          done(asProblem(error));
+        }
+      };
+    const json = parser((text) =>
+      secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }),
+    );
+    const text = parser((value) => value);
+    fastify.removeContentTypeParser(['application/json', 'text/plain']);
+    fastify.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: limit }, json);
+    // Line protocol and CSV arrive as text/plain, text/csv, octet-stream or with no type at all.
+    fastify.addContentTypeParser(
+      ['text/plain', 'text/csv', 'application/octet-stream'],
+      { parseAs: 'buffer', bodyLimit: limit },
+      text,
+    );
+    fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limit }, text);
+  }
+}
+
+function decodeBody(request: FastifyRequest, body: Buffer, limit: number): string {
+  const encoding = String(request.headers['content-encoding'] ?? 'identity')
+    .toLowerCase()
+    .trim();
+  let bytes: Buffer;
+  try {
+    if (encoding === 'gzip' || encoding === 'x-gzip')
+      bytes = gunzipSync(body, { maxOutputLength: limit });
+    else if (encoding === 'deflate') bytes = inflateSync(body, { maxOutputLength: limit });
+    else if (encoding === 'identity' || encoding === '') bytes = body;
+    else
+      throw ProblemException.of(
+        415,
+        'unsupported-encoding',
+        `Content-Encoding "${encoding}" is not supported; use gzip, deflate or none`,
+      );
+  } catch (error) {
+    if (error instanceof ProblemException) throw error;
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw ProblemException.of(
+        413,
+        'payload-too-large',
+        `The decompressed body exceeds ${limit} bytes`,
+      );
+    }
+    throw ProblemException.of(400, 'bad-compression', `The body is not valid ${encoding} data`);
+  }
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw ProblemException.of(400, 'invalid-encoding', 'The body is not valid UTF-8');
+  }
+}
+
+function asProblem(error: unknown): Error {
+  if (error instanceof ProblemException) return error;
+  if (error instanceof SyntaxError) {
+    return ProblemException.of(400, 'invalid-json', `The body is not valid JSON: ${error.message}`);
+  }
+  return error as Error;
+}

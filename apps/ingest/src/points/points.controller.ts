@@ -1,0 +1,160 @@
+import { Body, Controller, Headers, HttpCode, Post, Query } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBody,
+  ApiConsumes,
+  ApiHeader,
+  ApiOperation,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
+import { CurrentCaller, RequireRoles, Role, type Caller } from '@iotwins/auth';
+import { ProblemException } from '@iotwins/http';
+import {
+  CsvHeaderError,
+  parseCsvPoints,
+  parseJsonPoints,
+  parsePrecision,
+  type Precision,
+} from '@iotwins/telemetry';
+import { IngestService } from '../telemetry/ingest.service';
+import { PointBatchDto, WriteAcceptedDto } from './points.dto';
+
+const IDEMPOTENCY_HEADER = {
+  name: 'Idempotency-Key',
+  required: false,
+  description: 'Retrying a batch with the same key stores it once (within the duplicate window)',
+};
+
+/** The platform's own write API: JSON and CSV batches. */
+@ApiTags('points')
+@Controller('v1/points')
+export class PointsController {
+  constructor(private readonly ingest: IngestService) {}
+
+  @Post()
+  @HttpCode(202)
+  @RequireRoles(Role.TelemetryWrite)
+  @ApiOperation({
+    summary: 'Write a JSON batch of points',
+    description:
+      'All or nothing: a batch with any invalid point is refused whole, listing every invalid point.',
+  })
+  @ApiBody({ type: PointBatchDto })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiQuery({
+    name: 'precision',
+    required: false,
+    description: 'unit of integer times: ns, us, ms (default), s, m, h',
+  })
+  @ApiQuery({
+    name: 'tenant',
+    required: false,
+    description: 'platform admins only: write for another tenant',
+  })
+  @ApiAcceptedResponse({ type: WriteAcceptedDto, description: 'Stored durably; queryable shortly' })
+  async writeJson(
+    @CurrentCaller() caller: Caller,
+    @Body() body: unknown,
+    @Query('precision') precision?: string,
+    @Query('tenant') tenant?: string,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ): Promise<WriteAcceptedDto> {
+    const context = this.ingest.context(caller, tenant, idempotencyKey);
+    const { points, errors } = parseJsonPoints(body, {
+      precision: precisionOf(precision, 'ms'),
+      defaultTimestamp: context.receivedAt,
+      limits: context.limits,
+    });
+    if (errors.length > 0) {
+      throw ProblemException.of(
+        400,
+        'invalid-points',
+        `${errors.length} point(s) are invalid; nothing was stored`,
+        {
+          errors,
+        },
+      );
+    }
+    return { accepted: await this.ingest.write(context, points, 'http-json') };
+  }
+
+  @Post('csv')
+  @HttpCode(202)
+  @RequireRoles(Role.TelemetryWrite)
+  @ApiOperation({
+    summary: 'Write a CSV batch of points',
+    description:
+      'The header names each column: time, measurement, tag:<name>, field:<name>[:float|integer|uinteger|boolean|string]. ' +
+      'All or nothing, like a JSON batch.',
+  })
+  @ApiConsumes('text/csv')
+  @ApiBody({
+    schema: {
+      type: 'string',
+      example: 'time,tag:site,field:power\n2026-11-24T10:00:00Z,north,1520.5',
+    },
+  })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiQuery({
+    name: 'measurement',
+    required: false,
+    description: 'measurement of every row when there is no measurement column',
+  })
+  @ApiQuery({
+    name: 'precision',
+    required: false,
+    description: 'unit of integer times: ns, us, ms (default), s, m, h',
+  })
+  @ApiAcceptedResponse({ type: WriteAcceptedDto })
+  async writeCsv(
+    @CurrentCaller() caller: Caller,
+    @Body() body: unknown,
+    @Query('measurement') measurement?: string,
+    @Query('precision') precision?: string,
+    @Query('tenant') tenant?: string,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ): Promise<WriteAcceptedDto> {
+    if (typeof body !== 'string') {
+      throw ProblemException.of(415, 'unsupported-media-type', 'Send the CSV as text/csv');
+    }
+    const context = this.ingest.context(caller, tenant, idempotencyKey);
+    let parsed;
+    try {
+      parsed = parseCsvPoints(body, {
+        measurement,
+        precision: precisionOf(precision, 'ms'),
+        defaultTimestamp: context.receivedAt,
+        limits: context.limits,
+      });
+    } catch (error) {
+      if (error instanceof CsvHeaderError)
+        throw ProblemException.of(400, 'invalid-csv-header', error.message);
+      throw error;
+    }
+    if (parsed.errors.length > 0) {
+      throw ProblemException.of(
+        400,
+        'invalid-points',
+        `${parsed.errors.length} row(s) are invalid; nothing was stored`,
+        {
+          errors: parsed.errors,
+        },
+      );
+    }
+    return { accepted: await this.ingest.write(context, parsed.points, 'http-csv') };
+  }
+}
+
+export function precisionOf(value: string | undefined, fallback: Precision): Precision {
+  if (value === undefined) return fallback;
+  const precision = parsePrecision(value);
+  if (!precision) {
+    throw ProblemException.of(
+      400,
+      'invalid-precision',
+      `precision "${value}" is not one of ns, us, ms, s, m, h`,
+    );
+  }
+  return precision;
+}

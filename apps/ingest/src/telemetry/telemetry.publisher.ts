@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { headers as natsHeaders } from '@nats-io/nats-core';
+import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
+import { APP_CONFIG } from '@iotwins/config';
+import { ProblemException } from '@iotwins/http';
+import {
+  NatsClient,
+  TelemetryHeader,
+  encodeSubjectToken,
+  ensureTelemetryStream,
+  telemetryStreamOptions,
+  telemetrySubject,
+} from '@iotwins/messaging';
+import { serializePoint, type Point } from '@iotwins/telemetry';
+import type { IngestConfig } from '../app.config';
+
+/** Largest body of one JetStream message; below NATS's default max_payload of 1 MiB. */
+const MAX_MESSAGE_BYTES = 512 * 1024;
+
+export interface PublishOptions {
+  /** The caller's Idempotency-Key (or batch id); the same key stores a batch once. */
+  idempotencyKey?: string;
+  /** Which ingest path the points came by, kept in a header for tracing. */
+  source: string;
+}
+
+interface TelemetryMessage {
+  subject: string;
+  body: string;
+  points: number;
+  id: string;
+}
+
+/**
+ * Publishes normalised points to the TELEMETRY stream, one message per tenant, measurement
+ * and ~512 KiB of line protocol, and returns only when JetStream has stored every message.
+ */
+@Injectable()
+export class TelemetryPublisher implements OnModuleInit {
+  private readonly logger = new Logger(TelemetryPublisher.name);
+  private js!: JetStreamClient;
+
+  constructor(
+    private readonly nats: NatsClient,
+    @Inject(APP_CONFIG) private readonly config: IngestConfig,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const jsm = await jetstreamManager(this.nats.nc);
+    await ensureTelemetryStream(jsm, telemetryStreamOptions(this.config));
+    this.js = jetstream(this.nats.nc, { timeout: this.config.INGEST_PUBLISH_TIMEOUT_MS });
+  }
+
+  async publish(
+    tenant: string,
+    points: readonly Point[],
+    options: PublishOptions,
+  ): Promise<number> {
+    const messages = buildMessages(tenant, points, options.idempotencyKey);
+    const results = await Promise.allSettled(
+      messages.map((message) => {
+        const headers = natsHeaders();
+        headers.set(TelemetryHeader.Tenant, tenant);
+        headers.set(TelemetryHeader.Points, String(message.points));
+        headers.set(TelemetryHeader.Source, options.source);
+        return this.js.publish(message.subject, message.body, {
+          msgID: message.id,
+          headers,
+          timeout: this.config.INGEST_PUBLISH_TIMEOUT_MS,
+        });
+      }),
+    );
+    const failed = results.filter(
+      (result): result is PromiseRejectedResult => result.status === 'rejected',
+    );
+    if (failed.length > 0) {
+      const reason = (failed[0]!.reason as Error).message;
+      this.logger.warn(
+        { tenant, failed: failed.length, of: messages.length, reason },
+        'JetStream did not store a batch',
+      );
+      throw ProblemException.of(
+        503,
+        'telemetry-not-stored',
+        `The platform could not store ${failed.length} of ${messages.length} parts of this batch (${describe(reason)}); ` +
+          'retry with the same Idempotency-Key so parts already stored are not stored twice',
+        {},
+        { 'Retry-After': '2' },
+      );
+    }
+    return points.length;
+  }
+}
+
+function describe(reason: string): string {
+  if (/maximum (bytes|messages)|insufficient resources/i.test(reason))
+    return 'the telemetry buffer is full';
+  if (/timeout/i.test(reason)) return 'JetStream did not acknowledge in time';
+  if (/no responders/i.test(reason)) return 'JetStream is not available';
+  return 'JetStream refused it';
+}
+
+/**
+ * Groups points by measurement and cuts each group into messages of at most
+ * MAX_MESSAGE_BYTES. Message ids derive from the idempotency key, or from the content when
+ * there is none, so a retried batch maps to the same ids and JetStream stores it once.
+ */
+export function buildMessages(
+  tenant: string,
+  points: readonly Point[],
+  idempotencyKey?: string,
+): TelemetryMessage[] {
+  const byMeasurement = new Map<string, string[]>();
+  for (const point of points) {
+    let lines = byMeasurement.get(point.measurement);
+    if (!lines) byMeasurement.set(point.measurement, (lines = []));
+    lines.push(serializePoint(point));
+  }
+  const messages: TelemetryMessage[] = [];
+  for (const [measurement, lines] of byMeasurement) {
+    const subject = telemetrySubject(tenant, measurement);
+    let chunk: string[] = [];
+    let bytes = 0;
+    let part = 0;
+    const flush = (): void => {
+      if (chunk.length === 0) return;
+      const body = chunk.join('\n');
+      const id =
+        idempotencyKey !== undefined
+          ? `${tenant}/${idempotencyKey}/${encodeSubjectToken(measurement)}/${part}`
+          : `${tenant}/sha256:${createHash('sha256').update(body).digest('base64url')}`;
+      messages.push({ subject, body, points: chunk.length, id });
+      part += 1;
+      chunk = [];
+      bytes = 0;
+    };
+    for (const line of lines) {
+      const size = Buffer.byteLength(line) + 1;
+      if (bytes + size > MAX_MESSAGE_BYTES) flush();
+      chunk.push(line);
+      bytes += size;
+    }
+    flush();
+  }
+  return messages;
+}

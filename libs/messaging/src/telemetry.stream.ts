@@ -1,0 +1,72 @@
+import { nanos } from '@nats-io/nats-core';
+import {
+  AckPolicy,
+  DiscardPolicy,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamManager,
+  type StreamConfig,
+} from '@nats-io/jetstream';
+import {
+  TELEMETRY_STREAM,
+  TELEMETRY_SUBJECTS,
+  TIMESERIES_WRITER_CONSUMER,
+} from './telemetry.subjects';
+
+export interface TelemetryStreamOptions {
+  /** When the stream holds this many bytes not yet written to InfluxDB, publishes are refused. */
+  maxBytes: number;
+  maxAgeMs: number;
+  /** Window in which a repeated message id (Idempotency-Key) is stored once. */
+  duplicateWindowMs: number;
+  replicas: number;
+}
+
+/** How long the timeseries writer may hold a message before JetStream redelivers it. */
+export const TIMESERIES_WRITER_ACK_WAIT_MS = 30_000;
+
+/**
+ * Creates or updates the TELEMETRY stream and the durable consumer of the timeseries writers.
+ * Both ingest and timeseries call it at start: with interest retention a message is kept
+ * until that consumer acknowledges it, so the consumer must exist before the first publish.
+ * Discard "new" makes a full stream refuse publishes (ingest answers 503) instead of dropping
+ * data nobody has written yet.
+ */
+export async function ensureTelemetryStream(
+  jsm: JetStreamManager,
+  options: TelemetryStreamOptions,
+): Promise<void> {
+  const config: Partial<StreamConfig> = {
+    subjects: [TELEMETRY_SUBJECTS],
+    retention: RetentionPolicy.Interest,
+    storage: StorageType.File,
+    discard: DiscardPolicy.New,
+    max_bytes: options.maxBytes,
+    max_age: nanos(options.maxAgeMs),
+    duplicate_window: nanos(options.duplicateWindowMs),
+    num_replicas: options.replicas,
+  };
+  try {
+    await jsm.streams.info(TELEMETRY_STREAM);
+    await jsm.streams.update(TELEMETRY_STREAM, config);
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    try {
+      await jsm.streams.add({ ...config, name: TELEMETRY_STREAM });
+    } catch (addError) {
+      // Another replica created it between our look-up and our add.
+      if (!/already in use|already exists/i.test((addError as Error).message)) throw addError;
+    }
+  }
+  await jsm.consumers.add(TELEMETRY_STREAM, {
+    durable_name: TIMESERIES_WRITER_CONSUMER,
+    ack_policy: AckPolicy.Explicit,
+    ack_wait: nanos(TIMESERIES_WRITER_ACK_WAIT_MS),
+    max_ack_pending: 20_000,
+    filter_subject: TELEMETRY_SUBJECTS,
+  });
+}
+
+function isNotFound(error: unknown): boolean {
+  return /not found/i.test((error as Error).message ?? '');
+}
