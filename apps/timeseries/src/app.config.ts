@@ -1,10 +1,22 @@
 import { baseEnvSchema, env, loadConfig, z } from '@iotwins/config';
+import { telemetryStreamEnvShape } from '@iotwins/messaging';
+import { RETENTION_DURATION } from './influx/influxql';
 
 export const timeseriesEnvSchema = baseEnvSchema.extend({
   PORT: env.port(3002),
   INFLUX_URL: env.url(['http', 'https']),
   INFLUX_USER: env.nonEmpty('the InfluxDB user the service writes and queries as'),
   INFLUX_PASSWORD: env.nonEmpty('the password of INFLUX_USER'),
+  ...telemetryStreamEnvShape,
+  TIMESERIES_DEFAULT_RETENTION: z
+    .string()
+    .regex(RETENTION_DURATION, {
+      message: 'expected 0s (forever) or a number with m, h, d or w, e.g. 365d',
+    })
+    .default('0s'),
+  TIMESERIES_WRITER_ENABLED: env.bool(true),
+  TIMESERIES_WRITER_CONCURRENCY: env.positiveInt(2),
+  TIMESERIES_WRITER_BATCH_MESSAGES: env.positiveInt(256),
 });
 
 export type TimeseriesConfig = z.infer<typeof timeseriesEnvSchema>;

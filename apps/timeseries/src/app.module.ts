@@ -3,6 +3,9 @@ import { ServiceCoreModule } from '@iotwins/service';
 import type { TimeseriesConfig } from './app.config';
 import { InfluxReadiness } from './influx/influx.client';
 import { InfluxModule } from './influx/influx.module';
+import { TenantDatabases } from './tenants/tenant-databases';
+import { TelemetryWriter } from './writer/telemetry.writer';
+import { WriterMetrics } from './writer/writer.metrics';
 
 export const APP_NAME = 'timeseries';
 
@@ -23,6 +26,7 @@ export class TimeseriesModule {
           readinessChecks: [InfluxReadiness],
         }),
       ],
+      providers: [TenantDatabases, WriterMetrics, TelemetryWriter],
     };
   }
 }

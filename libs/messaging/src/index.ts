@@ -7,6 +7,7 @@ export {
   isSubjectToken,
 } from './subject-token';
 export {
+  DEAD_LETTER_STREAM,
   TELEMETRY_STREAM,
   TELEMETRY_SUBJECTS,
   TIMESERIES_WRITER_CONSUMER,
@@ -16,6 +17,7 @@ export {
 } from './telemetry.subjects';
 export {
   TIMESERIES_WRITER_ACK_WAIT_MS,
+  ensureDeadLetterStream,
   ensureTelemetryStream,
   type TelemetryStreamOptions,
 } from './telemetry.stream';

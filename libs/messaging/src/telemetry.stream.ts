@@ -8,6 +8,8 @@ import {
   type StreamConfig,
 } from '@nats-io/jetstream';
 import {
+  DEAD_LETTER_STREAM,
+  DEAD_LETTER_SUBJECTS,
   TELEMETRY_STREAM,
   TELEMETRY_SUBJECTS,
   TIMESERIES_WRITER_CONSUMER,
@@ -65,6 +67,29 @@ export async function ensureTelemetryStream(
     max_ack_pending: 20_000,
     filter_subject: TELEMETRY_SUBJECTS,
   });
+}
+
+/**
+ * The DEADLETTER stream keeps what could not be delivered (deadletter.>) for 30 days, so an
+ * operator can inspect, fix and replay it.
+ */
+export async function ensureDeadLetterStream(jsm: JetStreamManager): Promise<void> {
+  const config: Partial<StreamConfig> = {
+    subjects: [DEAD_LETTER_SUBJECTS],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    max_age: nanos(30 * 24 * 3600 * 1000),
+  };
+  try {
+    await jsm.streams.info(DEAD_LETTER_STREAM);
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    try {
+      await jsm.streams.add({ ...config, name: DEAD_LETTER_STREAM });
+    } catch (addError) {
+      if (!/already in use|already exists/i.test((addError as Error).message)) throw addError;
+    }
+  }
 }
 
 function isNotFound(error: unknown): boolean {

@@ -6,6 +6,8 @@ import { assertSubjectToken, encodeSubjectToken } from './subject-token';
  */
 export const TELEMETRY_STREAM = 'TELEMETRY';
 export const TELEMETRY_SUBJECTS = 'telemetry.>';
+export const DEAD_LETTER_STREAM = 'DEADLETTER';
+export const DEAD_LETTER_SUBJECTS = 'deadletter.>';
 /** The durable consumer the timeseries writers share. */
 export const TIMESERIES_WRITER_CONSUMER = 'timeseries-writer';
 

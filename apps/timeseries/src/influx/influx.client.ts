@@ -21,6 +21,31 @@ export class InfluxClient {
     this.authorization = `Basic ${Buffer.from(`${options.user}:${options.password}`).toString('base64')}`;
   }
 
+  /**
+   * Writes line protocol (nanosecond precision) to a database. Resolves with the HTTP status
+   * and InfluxDB's error text, so the caller can tell a refused batch from an outage.
+   */
+  async write(database: string, body: string): Promise<{ status: number; error?: string }> {
+    const url = new URL('/write', this.options.url);
+    url.searchParams.set('db', database);
+    url.searchParams.set('precision', 'ns');
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: this.authorization, 'content-type': 'text/plain; charset=utf-8' },
+      body,
+      signal: AbortSignal.timeout(30_000),
+    });
+    if (response.status === 204) return { status: 204 };
+    const text = await response.text();
+    let error = text;
+    try {
+      error = (JSON.parse(text) as { error?: string }).error ?? text;
+    } catch {
+      // InfluxDB answers some errors in plain text.
+    }
+    return { status: response.status, error };
+  }
+
   /** Runs an InfluxQL statement and returns the parsed JSON answer. */
   async query(statement: string, database?: string): Promise<InfluxQueryResult> {
     const body = new URLSearchParams({ q: statement });
