@@ -3,6 +3,9 @@ import { ServiceCoreModule } from '@iotwins/service';
 import type { TimeseriesConfig } from './app.config';
 import { InfluxReadiness } from './influx/influx.client';
 import { InfluxModule } from './influx/influx.module';
+import { QueryController } from './query/query.controller';
+import { QueryService } from './query/query.service';
+import { RetentionController } from './tenants/retention.controller';
 import { TenantDatabases } from './tenants/tenant-databases';
 import { TelemetryWriter } from './writer/telemetry.writer';
 import { WriterMetrics } from './writer/writer.metrics';
@@ -26,7 +29,8 @@ export class TimeseriesModule {
           readinessChecks: [InfluxReadiness],
         }),
       ],
-      providers: [TenantDatabases, WriterMetrics, TelemetryWriter],
+      controllers: [QueryController, RetentionController],
+      providers: [TenantDatabases, WriterMetrics, TelemetryWriter, QueryService],
     };
   }
 }

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { parse as parseLossless } from 'lossless-json';
 import type { ReadinessCheck } from '@iotwins/observability';
 
 export interface InfluxOptions {
@@ -46,24 +47,90 @@ export class InfluxClient {
     return { status: response.status, error };
   }
 
-  /** Runs an InfluxQL statement and returns the parsed JSON answer. */
+  /**
+   * Runs an InfluxQL statement. Times come as epoch nanoseconds and every number as its exact
+   * text (NumberText): JSON.parse would round 64-bit integers and nanosecond times.
+   */
   async query(statement: string, database?: string): Promise<InfluxQueryResult> {
-    const body = new URLSearchParams({ q: statement });
+    const response = await this.post(statement, database);
+    const result = parseLossless(
+      await response.text(),
+      undefined,
+      (text) => new NumberText(text),
+    ) as InfluxQueryResult;
+    if (!response.ok)
+      throw new Error(`InfluxDB answered HTTP ${response.status}: ${result.error ?? 'no detail'}`);
+    const failed = result.results?.find((item) => item.error !== undefined);
+    if (failed) throw new Error(`InfluxDB refused the query: ${failed.error}`);
+    return result;
+  }
+
+  /**
+   * Runs a query in chunks and yields each chunk as it arrives, so an export of millions of
+   * points holds one chunk in memory at a time.
+   */
+  async *queryChunks(
+    statement: string,
+    database: string,
+    chunkSize = 10_000,
+  ): AsyncGenerator<InfluxQueryResult> {
+    const response = await this.post(statement, database, {
+      chunked: 'true',
+      chunk_size: String(chunkSize),
+    });
+    if (!response.ok || !response.body)
+      throw new Error(`InfluxDB answered HTTP ${response.status}`);
+    const decoder = new TextDecoder();
+    let buffered = '';
+    for await (const bytes of response.body as unknown as AsyncIterable<Uint8Array>) {
+      buffered += decoder.decode(bytes, { stream: true });
+      let newline: number;
+      while ((newline = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        if (line.trim().length > 0) yield this.parseChunk(line);
+      }
+    }
+    if (buffered.trim().length > 0) yield this.parseChunk(buffered);
+  }
+
+  private parseChunk(line: string): InfluxQueryResult {
+    const chunk = parseLossless(
+      line,
+      undefined,
+      (text) => new NumberText(text),
+    ) as InfluxQueryResult;
+    const failed = chunk.results?.find((item) => item.error !== undefined);
+    if (chunk.error || failed)
+      throw new Error(`InfluxDB refused the query: ${chunk.error ?? failed?.error}`);
+    return chunk;
+  }
+
+  private post(
+    statement: string,
+    database: string | undefined,
+    extra: Record<string, string> = {},
+  ): Promise<Response> {
+    const body = new URLSearchParams({ q: statement, epoch: 'ns', ...extra });
     if (database !== undefined) body.set('db', database);
-    const response = await fetch(new URL('/query', this.options.url), {
+    return fetch(new URL('/query', this.options.url), {
       method: 'POST',
       headers: {
         authorization: this.authorization,
         'content-type': 'application/x-www-form-urlencoded',
       },
       body,
+      // An export streams for as long as it takes; a plain query gets a minute.
+      signal: extra.chunked ? undefined : AbortSignal.timeout(60_000),
     });
-    const result = (await response.json()) as InfluxQueryResult;
-    if (!response.ok)
-      throw new Error(`InfluxDB answered HTTP ${response.status}: ${result.error ?? 'no detail'}`);
-    const failed = result.results?.find((item) => item.error !== undefined);
-    if (failed) throw new Error(`InfluxDB refused the query: ${failed.error}`);
-    return result;
+  }
+}
+
+/** A JSON number from InfluxDB, kept as its exact text. */
+export class NumberText {
+  constructor(readonly text: string) {}
+  toString(): string {
+    return this.text;
   }
 }
 
