@@ -28,7 +28,6 @@ export async function createServiceApp(
     bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
     // One request id for Fastify, the logs and the problem details: the caller's when safe.
     genReqId: (request: IncomingMessage) => requestIdFrom(request.headers[REQUEST_ID_HEADER]),
-    disableRequestLogging: true,
   });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
     bufferLogs: true,
