@@ -10,11 +10,12 @@ const options: LineProtocolOptions = {
 };
 const parse = (body: string, overrides: Partial<LineProtocolOptions> = {}) =>
   parseLineProtocol(body, { ...options, ...overrides });
+const withoutLine = ({ line: _line, ...point }: Point): Point => point;
 const one = (body: string): Point => {
   const { points, errors } = parse(body);
   expect(errors).toEqual([]);
   expect(points).toHaveLength(1);
-  return points[0]!;
+  return withoutLine(points[0]!);
 };
 
 describe('parseLineProtocol', () => {
@@ -177,5 +178,13 @@ describe('serializePoint', () => {
       timestamp: -1_000_000_000n,
     };
     expect(one(serializePoint(point))).toEqual(point);
+  });
+
+  it('forwards a parsed line as it came when it has a nanosecond time, and adds the time otherwise', () => {
+    const [withTime, withoutTime] = parse('m,t=a v=1i 42\nm,t=a v=1i').points;
+    expect(serializePoint(withTime!)).toBe('m,t=a v=1i 42');
+    expect(serializePoint(withoutTime!)).toBe(`m,t=a v=1i ${options.defaultTimestamp}`);
+    const [seconds] = parse('m v=1 42', { precision: 's' }).points;
+    expect(serializePoint(seconds!)).toBe('m v=1 42000000000');
   });
 });

@@ -60,8 +60,9 @@ export function parseLineProtocol(body: string, options: LineProtocolOptions): P
   const errors: LineError[] = [];
   let lineNumber = 0;
   let start = 0;
+  const ahead: Lookahead = { quote: -2, backslash: -2 };
   while (start < body.length) {
-    const end = endOfLine(body, start);
+    const end = endOfLine(body, start, ahead);
     lineNumber += 1;
     const firstLine = lineNumber;
     // A quoted value spanning lines advances the line counter past them.
@@ -85,7 +86,25 @@ export function parseLineProtocol(body: string, options: LineProtocolOptions): P
 }
 
 /** Index of the newline that ends the line starting at `start`, outside quoted values. */
-function endOfLine(body: string, start: number): number {
+/** Positions of the next quote and backslash in the body, searched again only once passed. */
+interface Lookahead {
+  quote: number;
+  backslash: number;
+}
+
+function next(body: string, char: string, from: number, known: number): number {
+  if (known >= from || known === -1) return known;
+  return body.indexOf(char, from);
+}
+
+function endOfLine(body: string, start: number, ahead: Lookahead): number {
+  const newline = body.indexOf('\n', start);
+  const end = newline < 0 ? body.length : newline;
+  // Fast path: a line without quotes or backslashes ends at the next newline.
+  ahead.quote = next(body, '"', start, ahead.quote);
+  ahead.backslash = next(body, '\\', start, ahead.backslash);
+  if ((ahead.quote < 0 || ahead.quote > end) && (ahead.backslash < 0 || ahead.backslash > end))
+    return end;
   let quoted = false;
   let inFields = false;
   for (let i = start; i < body.length; i++) {
@@ -138,6 +157,7 @@ function parseLine(line: string, options: LineProtocolOptions): Point {
     cursor.pos += 1;
   }
 
+  const fieldsEnd = cursor.pos;
   let timestamp = options.defaultTimestamp;
   if (cursor.pos < line.length) {
     if (line[cursor.pos] !== ' ') {
@@ -147,26 +167,48 @@ function parseLine(line: string, options: LineProtocolOptions): Point {
     }
     const text = line.slice(cursor.pos + 1).trim();
     if (!TIMESTAMP.test(text)) throw new LineSyntaxError(`invalid timestamp "${text}"`);
-    timestamp = toNanoseconds(BigInt(text), options.precision);
+    timestamp =
+      options.precision === 'ns' ? BigInt(text) : toNanoseconds(BigInt(text), options.precision);
+    if (options.precision === 'ns') return { measurement, tags, fields, timestamp, line };
   }
-  return { measurement, tags, fields, timestamp };
+  return { measurement, tags, fields, timestamp, line: `${line.slice(0, fieldsEnd)} ${timestamp}` };
 }
 
 /** Characters that end each kind of name when not escaped, and those an escape may hide. */
-const MEASUREMENT_STOPS = new Set([',', ' ']);
-const KEY_STOPS = new Set([',', ' ', '=']);
+const MEASUREMENT_STOPS = { equals: false };
+const KEY_STOPS = { equals: true };
+type Stops = typeof MEASUREMENT_STOPS;
 
-function readName(line: string, cursor: { pos: number }, stops: Set<string>, what: string): string {
-  let out = '';
-  let i = cursor.pos;
+function isStop(code: number, stops: Stops): boolean {
+  return code === 44 /* , */ || code === 32 /* space */ || (stops.equals && code === 61) /* = */;
+}
+
+function readName(line: string, cursor: { pos: number }, stops: Stops, what: string): string {
+  const start = cursor.pos;
+  let i = start;
+  // Fast path: most names have no escapes and are one slice of the line.
+  for (; i < line.length; i++) {
+    const code = line.charCodeAt(i);
+    if (isStop(code, stops)) {
+      cursor.pos = i;
+      return line.slice(start, i);
+    }
+    if (code === 92 /* \\ */) break;
+    if (code === 10) throw new LineSyntaxError(`${what} contains a newline`);
+  }
+  if (i === line.length) {
+    cursor.pos = i;
+    return line.slice(start);
+  }
+  let out = line.slice(start, i);
   for (; i < line.length; i++) {
     const char = line[i]!;
-    if (char === '\\' && i + 1 < line.length && stops.has(line[i + 1]!)) {
+    if (char === '\\' && i + 1 < line.length && isStop(line.charCodeAt(i + 1), stops)) {
       out += line[i + 1];
       i += 1;
       continue;
     }
-    if (stops.has(char)) break;
+    if (isStop(line.charCodeAt(i), stops)) break;
     if (char === '\n') throw new LineSyntaxError(`${what} contains a newline`);
     out += char;
   }
@@ -181,14 +223,16 @@ function readFieldValue(line: string, cursor: { pos: number }, key: string): Fie
   const text = line.slice(cursor.pos, end);
   cursor.pos = end;
   if (text.length === 0) throw new LineSyntaxError(`missing field value for field "${key}"`);
-  if (INTEGER.test(text)) {
+  // Dispatch on the last and first characters instead of trying every pattern in turn.
+  const last = text.charCodeAt(text.length - 1);
+  if (last === 105 /* i */ && INTEGER.test(text)) {
     const value = BigInt(text.slice(0, -1));
     if (value < INT64_MIN || value > INT64_MAX) {
       throw new LineSyntaxError(`integer field "${key}" is out of the 64-bit range`);
     }
     return { type: 'integer', value };
   }
-  if (UINTEGER.test(text)) {
+  if (last === 117 /* u */ && UINTEGER.test(text)) {
     const value = BigInt(text.slice(0, -1));
     if (value > UINT64_MAX)
       throw new LineSyntaxError(`unsigned field "${key}" is out of the 64-bit range`);
@@ -205,8 +249,16 @@ function readFieldValue(line: string, cursor: { pos: number }, key: string): Fie
 }
 
 function readQuoted(line: string, cursor: { pos: number }, key: string): string {
+  const start = cursor.pos + 1;
+  const close = line.indexOf('"', start);
+  const escape = line.indexOf('\\', start);
+  // Fast path: no backslash before the closing quote.
+  if (close >= 0 && (escape < 0 || escape > close)) {
+    cursor.pos = close + 1;
+    return line.slice(start, close);
+  }
   let out = '';
-  let i = cursor.pos + 1;
+  let i = start;
   for (; i < line.length; i++) {
     const char = line[i]!;
     if (char === '\\' && (line[i + 1] === '"' || line[i + 1] === '\\')) {

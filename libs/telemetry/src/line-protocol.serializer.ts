@@ -26,6 +26,7 @@ function formatField(field: FieldValue): string {
  * by key, as InfluxDB recommends for its write path.
  */
 export function serializePoint(point: Point): string {
+  if (point.line !== undefined) return point.line;
   let line = escapeMeasurement(point.measurement);
   for (const key of Object.keys(point.tags).sort()) {
     line += `,${escapeKey(key)}=${escapeKey(point.tags[key]!)}`;

@@ -18,6 +18,11 @@ export interface Point {
   fields: Record<string, FieldValue>;
   /** Nanoseconds since the Unix epoch. */
   timestamp: bigint;
+  /**
+   * The point as canonical line protocol when the parser already has it (the input line
+   * with a nanosecond timestamp), so the hot path does not serialize what it just read.
+   */
+  line?: string;
 }
 
 export type Precision = 'ns' | 'us' | 'ms' | 's' | 'm' | 'h';
