@@ -5,6 +5,24 @@ import type { TelemetryLimits } from '@iotwins/telemetry';
 export const ingestEnvSchema = baseEnvSchema.extend({
   PORT: env.port(3001),
   REDIS_URL: env.url(['redis', 'rediss']),
+  MQTT_ENABLED: env.bool(true),
+  MQTT_URL: env.url(['mqtt', 'mqtts', 'tcp', 'ssl', 'ws', 'wss']),
+  MQTT_USER: env.nonEmpty('the MQTT user of the ingest bridge'),
+  MQTT_PASSWORD: env.nonEmpty('the password of MQTT_USER'),
+  MQTT_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, {
+      message: 'expected topic levels of letters, digits, _ and -',
+    })
+    .default('iotwins'),
+  MQTT_SHARED_GROUP: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, { message: 'expected letters, digits, _ and -' })
+    .default('ingest'),
+  MQTT_CLIENT_ID_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,40}$/, { message: 'expected up to 40 letters, digits, _ and -' })
+    .default('iotwins-ingest'),
   ...telemetryStreamEnvShape,
   INGEST_MAX_BODY_BYTES: env.positiveInt(16 * 1024 * 1024),
   INGEST_MAX_POINTS_PER_BATCH: env.positiveInt(50_000),

@@ -3,6 +3,7 @@ import { ServiceCoreModule } from '@iotwins/service';
 import type { IngestConfig } from './app.config';
 import { RequestBodyParsers } from './body/request-body.parsers';
 import { InfluxWriteController } from './influx-compat/influx-write.controller';
+import { MqttBridge, MqttReadiness } from './mqtt/mqtt.bridge';
 import { PointsController } from './points/points.controller';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { RedisReadiness } from './rate-limit/redis.client';
@@ -18,10 +19,15 @@ export class IngestModule {
       module: IngestModule,
       imports: [
         RateLimitModule.forRoot(config.REDIS_URL),
-        ServiceCoreModule.forRoot({ appName: APP_NAME, config, readinessChecks: [RedisReadiness] }),
+        ServiceCoreModule.forRoot({
+          appName: APP_NAME,
+          config,
+          readinessChecks: [RedisReadiness, MqttReadiness],
+          providers: [TelemetryPublisher, IngestService, MqttBridge, MqttReadiness],
+        }),
       ],
       controllers: [PointsController, InfluxWriteController],
-      providers: [RequestBodyParsers, TelemetryPublisher, IngestService],
+      providers: [RequestBodyParsers],
     };
   }
 }

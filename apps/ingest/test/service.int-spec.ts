@@ -7,5 +7,5 @@ describeServiceContract(
   APP_NAME,
   () =>
     startServiceApp(IngestModule.forRoot(loadConfig(ingestEnvSchema, appEnv(APP_NAME))), APP_NAME),
-  ['nats', 'redis'],
+  ['nats', 'redis', 'mqtt'],
 );

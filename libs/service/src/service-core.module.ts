@@ -1,4 +1,4 @@
-import { DynamicModule, Module, Type } from '@nestjs/common';
+import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
 import { AuthModule } from '@iotwins/auth';
 import { AppConfigModule, type BaseEnv } from '@iotwins/config';
 import { MessagingModule, NatsReadiness } from '@iotwins/messaging';
@@ -14,6 +14,18 @@ export interface ServiceCoreOptions {
   config: BaseEnv;
   /** Readiness checks of the app's own stores; NATS is always checked. */
   readinessChecks?: Type<ReadinessCheck>[];
+  /**
+   * App providers made visible app-wide, for readiness checks that live in the app (the
+   * health module can only inject what is global or exported to it).
+   */
+  providers?: Type<unknown>[];
+}
+
+@Module({})
+class AppProvidersModule {
+  static forRoot(providers: Provider[]): DynamicModule {
+    return { module: AppProvidersModule, global: true, providers, exports: providers };
+  }
 }
 
 /**
@@ -37,6 +49,7 @@ export class ServiceCoreModule {
           password: config.NATS_PASSWORD,
           name: appName,
         }),
+        AppProvidersModule.forRoot(options.providers ?? []),
         HealthModule.forRoot({
           checks: [NatsReadiness, ...(options.readinessChecks ?? [])],
           timeoutMs: config.READINESS_TIMEOUT_MS,

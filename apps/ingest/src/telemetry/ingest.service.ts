@@ -38,6 +38,14 @@ export class IngestService {
   ): WriteContext {
     const tenant = requestedTenant ?? caller.tenant;
     assertTenantAccess(caller, tenant);
+    return this.tenantContext(tenant, idempotencyKey);
+  }
+
+  /**
+   * A write for a tenant established by other means than a token: the MQTT broker, whose
+   * ACLs let a gateway publish only under its own tenant's topics.
+   */
+  tenantContext(tenant: string, idempotencyKey: string | undefined): WriteContext {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw ProblemException.of(
         400,
