@@ -9,6 +9,7 @@ describeReadinessFollowsDependencies(
     startServiceApp(IngestModule.forRoot(loadConfig(ingestEnvSchema, appEnv(APP_NAME))), APP_NAME),
   [
     { check: 'redis', server: 'redis' },
+    { check: 'mqtt', server: 'mosquitto' },
     { check: 'nats', server: 'nats' },
   ],
 );
