@@ -51,14 +51,14 @@ module.exports = {
       ],
       globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
       setupFiles: ['<rootDir>/libs/testing/src/load-local-env.setup.ts'],
-      testTimeout: 60000,
+      setupFilesAfterEnv: ['<rootDir>/libs/testing/src/integration-timeout.setup.ts'],
     },
     {
       ...shared,
       displayName: 'resilience',
       testMatch: ['<rootDir>/{apps,libs}/*/test/**/*.resilience-spec.ts'],
       setupFiles: ['<rootDir>/libs/testing/src/load-local-env.setup.ts'],
-      testTimeout: 180000,
+      setupFilesAfterEnv: ['<rootDir>/libs/testing/src/integration-timeout.setup.ts'],
     },
   ],
 };

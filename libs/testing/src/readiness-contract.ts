@@ -70,6 +70,7 @@ export function describeReadinessFollowsDependencies(
           { timeoutMs: 60_000 },
         );
       },
+      150_000,
     );
   });
 }
