@@ -34,6 +34,7 @@ export const ingestEnvSchema = baseEnvSchema.extend({
   INGEST_MAX_PAST_SECONDS: env.nonNegativeInt(0),
   INGEST_MAX_FUTURE_SECONDS: env.nonNegativeInt(365 * 24 * 3600),
   INGEST_PUBLISH_TIMEOUT_MS: env.positiveInt(5_000),
+  INGEST_UNSIGNED_AS_INTEGER: env.bool(true),
   INGEST_RATE_LIMIT_POINTS_PER_SECOND: env.nonNegativeInt(1_000_000),
 });
 
@@ -61,5 +62,6 @@ export function telemetryLimits(config: IngestConfig, nowNs: bigint): TelemetryL
     // 0 means no bound beyond what InfluxDB can store.
     minTimestampNs: past === 0n ? INFLUX_MIN : clamp(nowNs - past),
     maxTimestampNs: future === 0n ? INFLUX_MAX : clamp(nowNs + future),
+    unsignedAsInteger: config.INGEST_UNSIGNED_AS_INTEGER,
   };
 }

@@ -4,7 +4,7 @@ import { DEFAULT_TELEMETRY_LIMITS } from './telemetry-limits';
 const options: JsonPointsOptions = {
   precision: 'ms',
   defaultTimestamp: 7n,
-  limits: DEFAULT_TELEMETRY_LIMITS,
+  limits: { ...DEFAULT_TELEMETRY_LIMITS, unsignedAsInteger: false },
 };
 
 describe('parseJsonPoints', () => {

@@ -6,7 +6,8 @@ import type { Point } from './point';
 const options: LineProtocolOptions = {
   precision: 'ns',
   defaultTimestamp: 1_700_000_000_000_000_000n,
-  limits: DEFAULT_TELEMETRY_LIMITS,
+  // Parsing as such keeps unsigned values; the store rule is tested on its own below.
+  limits: { ...DEFAULT_TELEMETRY_LIMITS, unsignedAsInteger: false },
 };
 const parse = (body: string, overrides: Partial<LineProtocolOptions> = {}) =>
   parseLineProtocol(body, { ...options, ...overrides });
@@ -158,6 +159,23 @@ describe('parseLineProtocol', () => {
     ]);
     expect(points).toHaveLength(2);
     expect(truncated).toBe(true);
+  });
+});
+
+describe('unsigned values for a store without them (InfluxDB 1.x)', () => {
+  it('keeps them as integers and refuses those above 2^63-1', () => {
+    const { points, errors } = parse('m v=42u 1\nm v=9223372036854775808u 2', {
+      limits: DEFAULT_TELEMETRY_LIMITS,
+    });
+    expect(points.map((p) => [p.fields.v, serializePoint(p)])).toEqual([
+      [{ type: 'integer', value: 42n }, 'm v=42i 1'],
+    ]);
+    expect(errors).toEqual([
+      {
+        line: 2,
+        detail: 'unsigned field "v" is above 2^63-1, which the time-series store cannot hold',
+      },
+    ]);
   });
 });
 

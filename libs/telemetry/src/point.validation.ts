@@ -1,11 +1,12 @@
-import type { Point } from './point';
+import { INT64_MAX, type Point } from './point';
 import type { TelemetryLimits } from './telemetry-limits';
 
 /** A point broke a rule of the platform; the message says which, for the caller. */
 export class PointError extends Error {}
 
 /**
- * Rules every point obeys, whichever path it came in by. Names must survive a round trip
+ * Rules every point obeys, whichever path it came in by; it also applies the store's type
+ * rules (unsigned as integer), changing the point in place. Names must survive a round trip
  * through line protocol: a trailing backslash would escape the separator after it.
  */
 export function checkPointLimits(point: Point, limits: TelemetryLimits): void {
@@ -37,6 +38,16 @@ export function checkPointLimits(point: Point, limits: TelemetryLimits): void {
       throw new PointError(
         `string field "${key}" is longer than ${limits.maxStringFieldLength} characters`,
       );
+    }
+    if (field.type === 'uinteger' && limits.unsignedAsInteger) {
+      if (field.value > INT64_MAX) {
+        throw new PointError(
+          `unsigned field "${key}" is above 2^63-1, which the time-series store cannot hold`,
+        );
+      }
+      point.fields[key] = { type: 'integer', value: field.value };
+      // The parsed line still says "u"; the point is written again from its fields.
+      delete point.line;
     }
   }
   if (point.timestamp < limits.minTimestampNs || point.timestamp > limits.maxTimestampNs) {

@@ -13,6 +13,11 @@ export interface TelemetryLimits {
   /** Oldest and newest accepted timestamps, in nanoseconds since the epoch. */
   minTimestampNs: bigint;
   maxTimestampNs: bigint;
+  /**
+   * InfluxDB 1.x cannot store unsigned integers: when set, an unsigned value is kept as a
+   * 64-bit integer, and one above 2^63-1 is refused instead of failing later in the store.
+   */
+  unsignedAsInteger: boolean;
 }
 
 export const DEFAULT_TELEMETRY_LIMITS: TelemetryLimits = {
@@ -25,4 +30,5 @@ export const DEFAULT_TELEMETRY_LIMITS: TelemetryLimits = {
   maxStringFieldLength: 65_536,
   minTimestampNs: -9_223_372_036_854_775_806n,
   maxTimestampNs: 9_223_372_036_854_775_806n,
+  unsignedAsInteger: true,
 };

@@ -11,6 +11,7 @@ export { appEnv, startServiceApp, waitFor, type RunningApp } from './service-app
 export { describeServiceContract } from './service-contract';
 export { uniqueName } from './unique-name';
 export { describeConfigContract } from './config-contract';
+export { freePort, startAppProcess, type AppProcess } from './app-process';
 export {
   describeReadinessFollowsDependencies,
   services,

@@ -1,0 +1,380 @@
+import { gzipSync } from 'node:zlib';
+import mqtt from 'mqtt';
+import {
+  requireEnv,
+  startAppProcess,
+  tokens,
+  uniqueName,
+  waitFor,
+  type AppProcess,
+} from '@iotwins/testing';
+
+/**
+ * The telemetry journey through the real apps (as processes) and servers: every ingest path
+ * in, the query API out, compared value by value, type by type, to the nanosecond.
+ */
+describe('telemetry path: ingest -> JetStream -> timeseries -> InfluxDB -> query', () => {
+  let ingest: AppProcess;
+  let timeseries: AppProcess;
+  let tokenA: string;
+  let tokenB: string;
+
+  beforeAll(async () => {
+    [ingest, timeseries] = await Promise.all([
+      startAppProcess('ingest'),
+      startAppProcess('timeseries'),
+    ]);
+    [tokenA, tokenB] = await Promise.all([tokens.gatewayA(), tokens.gatewayB()]);
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all([ingest?.stop(), timeseries?.stop()]);
+  });
+
+  const post = (
+    path: string,
+    body: string | Buffer,
+    headers: Record<string, string>,
+  ): Promise<Response> => fetch(`${ingest.baseUrl}${path}`, { method: 'POST', body, headers });
+
+  interface SeriesOut {
+    tags: Record<string, string>;
+    points: { time: string; fields: Record<string, unknown> }[];
+  }
+
+  const query = async (token: string, measurement: string, params = ''): Promise<SeriesOut[]> => {
+    const response = await fetch(
+      `${timeseries.baseUrl}/v1/measurements/${encodeURIComponent(measurement)}/points?start=2026-01-01T00:00:00Z&end=2027-01-01T00:00:00Z${params}`,
+      { headers: { authorization: `Bearer ${token}` } },
+    );
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { series: SeriesOut[] }).series;
+  };
+
+  /** Waits until the measurement holds `count` points, then returns its series. */
+  const stored = async (
+    token: string,
+    measurement: string,
+    count: number,
+  ): Promise<SeriesOut[]> => {
+    let series: SeriesOut[] = [];
+    await waitFor(`${count} points of ${measurement}`, async () => {
+      series = await query(token, measurement);
+      return series.reduce((sum, s) => sum + s.points.length, 0) >= count;
+    });
+    return series;
+  };
+
+  it('keeps JSON points exactly: values, types, tags and nanosecond times', async () => {
+    const measurement = uniqueName('json');
+    const response = await post(
+      '/v1/points',
+      JSON.stringify({
+        points: [
+          {
+            measurement,
+            tags: { turbine: 'T-07', site: 'north sea' },
+            fields: {
+              power: 1520.25,
+              running: true,
+              state: 'generating',
+              rpm: { type: 'integer', value: '9223372036854775807' },
+              alarms: { type: 'uinteger', value: 3 },
+            },
+            time: '2026-11-24T10:00:00.123456789Z',
+          },
+        ],
+      }),
+      { authorization: `Bearer ${tokenA}`, 'content-type': 'application/json' },
+    );
+    expect(response.status).toBe(202);
+    expect(await response.json()).toEqual({ accepted: 1 });
+    expect(await stored(tokenA, measurement, 1)).toEqual([
+      {
+        tags: { site: 'north sea', turbine: 'T-07' },
+        points: [
+          {
+            time: '2026-11-24T10:00:00.123456789Z',
+            fields: {
+              // InfluxDB 1.x has no unsigned type: ingest keeps the value as an integer.
+              alarms: { type: 'integer', value: 3 },
+              power: 1520.25,
+              rpm: { type: 'integer', value: '9223372036854775807' },
+              running: true,
+              state: 'generating',
+            },
+          },
+        ],
+      },
+    ]);
+  });
+
+  it('refuses a JSON batch with an invalid point whole, listing each bad point', async () => {
+    const measurement = uniqueName('json-bad');
+    const response = await post(
+      '/v1/points',
+      JSON.stringify({
+        points: [
+          { measurement, fields: { v: 1 } },
+          { measurement, fields: { v: 'x' }, time: 'yesterday' },
+          { measurement, fields: {} },
+        ],
+      }),
+      { authorization: `Bearer ${tokenA}`, 'content-type': 'application/json' },
+    );
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await response.json()).toMatchObject({
+      type: 'urn:iotwins:problem:invalid-points',
+      errors: [
+        { index: 1, pointer: '/points/1/time' },
+        { index: 2, pointer: '/points/2', detail: 'a point needs at least one field' },
+      ],
+    });
+  });
+
+  it('round-trips line protocol escapes and unicode through the v1 write endpoint', async () => {
+    const measurement = uniqueName('lp esc,aped');
+    const lpMeasurement = measurement.replace(/ /g, '\\ ').replace(/,/g, '\\,');
+    const body = `${lpMeasurement},loc\\ ation=Zürich\\,\\ Hall\\=1 temp\\ °C=21.5,note="say \\"hi\\", path C:\\\\data ✓",ok=F,n=-42i 1795514400000000001`;
+    const response = await post(`/write?db=tenant-a&precision=ns`, body, {
+      authorization: `Bearer ${tokenA}`,
+      'content-type': 'text/plain; charset=utf-8',
+    });
+    expect(response.status).toBe(204);
+    expect(await stored(tokenA, measurement, 1)).toEqual([
+      {
+        tags: { 'loc ation': 'Zürich, Hall=1' },
+        points: [
+          {
+            time: '2026-11-24T10:00:00.000000001Z',
+            fields: {
+              n: { type: 'integer', value: -42 },
+              note: 'say "hi", path C:\\data ✓',
+              ok: false,
+              'temp °C': 21.5,
+            },
+          },
+        ],
+      },
+    ]);
+  });
+
+  it('keeps the good lines of a batch with bad ones and lists each bad line', async () => {
+    const measurement = uniqueName('partial');
+    const body = [
+      `${measurement} v=1 1795514400000000000`,
+      `${measurement} v=oops 1795514400000000001`,
+      `${measurement} v=3 1795514400000000002`,
+      `${measurement}`,
+    ].join('\n');
+    const response = await post('/write?db=tenant-a', body, { authorization: `Bearer ${tokenA}` });
+    expect(response.status).toBe(400);
+    const problem = (await response.json()) as {
+      type: string;
+      written: number;
+      errors: unknown[];
+      error: string;
+    };
+    expect(problem).toMatchObject({
+      type: 'urn:iotwins:problem:partial-write',
+      written: 2,
+      errors: [
+        { line: 2, detail: 'invalid value "oops" for field "v"' },
+        { line: 4, detail: 'missing fields' },
+      ],
+    });
+    expect(problem.error).toMatch(/^partial write: /);
+    const series = await stored(tokenA, measurement, 2);
+    expect(series[0]!.points.map((p) => p.fields.v)).toEqual([1, 3]);
+  });
+
+  it('accepts exactly what Telegraf sends: v1 gzip with Basic credentials, v2 with a Token', async () => {
+    const measurement = uniqueName('telegraf');
+    const secret = requireEnv('KEYCLOAK_GATEWAY_TENANT_A_SECRET');
+    const v1 = await post(
+      '/write?db=tenant-a&rp=&precision=s&consistency=any',
+      gzipSync(`${measurement},host=edge-1 cpu=12.5,mem=2048i 1795514400\n`),
+      {
+        authorization: `Basic ${Buffer.from(`gateway-tenant-a:${secret}`).toString('base64')}`,
+        'content-type': 'text/plain; charset=utf-8',
+        'content-encoding': 'gzip',
+        'user-agent': 'Telegraf/1.30.0 Go/1.22.1',
+      },
+    );
+    expect(v1.status).toBe(204);
+    const v2 = await post(
+      '/api/v2/write?org=iotwins&bucket=tenant-a&precision=ns',
+      gzipSync(`${measurement},host=edge-2 cpu=7 1795514401000000000\n`),
+      {
+        authorization: `Token gateway-tenant-a:${secret}`,
+        'content-type': 'text/plain; charset=utf-8',
+        'content-encoding': 'gzip',
+      },
+    );
+    expect(v2.status).toBe(204);
+    const series = await stored(tokenA, measurement, 2);
+    expect(series).toEqual([
+      {
+        tags: { host: 'edge-1' },
+        points: [
+          {
+            time: '2026-11-24T10:00:00.000000000Z',
+            fields: { cpu: 12.5, mem: { type: 'integer', value: 2048 } },
+          },
+        ],
+      },
+      {
+        tags: { host: 'edge-2' },
+        points: [{ time: '2026-11-24T10:00:01.000000000Z', fields: { cpu: 7 } }],
+      },
+    ]);
+    const wrongSecret = await post('/write?db=tenant-a', `${measurement} v=1`, {
+      authorization: `Basic ${Buffer.from('gateway-tenant-a:wrong').toString('base64')}`,
+    });
+    expect(wrongSecret.status).toBe(401);
+  });
+
+  it('reads CSV with typed columns', async () => {
+    const measurement = uniqueName('csv');
+    const csv = [
+      'time,tag:meter,field:voltage,field:phase:string,field:events:integer',
+      '2026-11-24T10:00:00.5Z,pq-1,230.1,L1,4',
+      '1795514401000,pq-1,229.9,L2,',
+    ].join('\n');
+    const response = await post(
+      `/v1/points/csv?measurement=${encodeURIComponent(measurement)}`,
+      csv,
+      {
+        authorization: `Bearer ${tokenA}`,
+        'content-type': 'text/csv',
+      },
+    );
+    expect(response.status).toBe(202);
+    expect(await stored(tokenA, measurement, 2)).toEqual([
+      {
+        tags: { meter: 'pq-1' },
+        points: [
+          {
+            time: '2026-11-24T10:00:00.500000000Z',
+            fields: { events: { type: 'integer', value: 4 }, phase: 'L1', voltage: 230.1 },
+          },
+          { time: '2026-11-24T10:00:01.000000000Z', fields: { phase: 'L2', voltage: 229.9 } },
+        ],
+      },
+    ]);
+  });
+
+  it('bridges MQTT telemetry, JSON and line protocol, acknowledged after it is stored', async () => {
+    const measurement = uniqueName('mqtt');
+    const client = await mqtt.connectAsync(requireEnv('MQTT_URL'), {
+      username: 'gateway-tenant-a',
+      password: requireEnv('MQTT_GATEWAY_TENANT_A_PASSWORD'),
+      protocolVersion: 5,
+    });
+    try {
+      await client.publishAsync(
+        `iotwins/tenant-a/telemetry/${measurement}`,
+        JSON.stringify({
+          tags: { line: '3' },
+          fields: { health: 0.97 },
+          time: '2026-11-24T10:00:00Z',
+        }),
+        { qos: 1 },
+      );
+      await client.publishAsync(
+        'iotwins/tenant-a/telemetry',
+        `${measurement},line=3 health=0.95 1795514401000000000`,
+        { qos: 1 },
+      );
+    } finally {
+      await client.endAsync();
+    }
+    expect(await stored(tokenA, measurement, 2)).toEqual([
+      {
+        tags: { line: '3' },
+        points: [
+          { time: '2026-11-24T10:00:00.000000000Z', fields: { health: 0.97 } },
+          { time: '2026-11-24T10:00:01.000000000Z', fields: { health: 0.95 } },
+        ],
+      },
+    ]);
+  });
+
+  it('stores a batch retried with the same Idempotency-Key once', async () => {
+    const measurement = uniqueName('idempotent');
+    // Points without a time get the time of receipt, so only the key can make a retry equal.
+    const body = JSON.stringify({
+      points: Array.from({ length: 5 }, (_, i) => ({
+        measurement,
+        tags: { i: String(i) },
+        fields: { v: i },
+      })),
+    });
+    const headers = {
+      authorization: `Bearer ${tokenA}`,
+      'content-type': 'application/json',
+      'idempotency-key': uniqueName('batch'),
+    };
+    expect((await post('/v1/points', body, headers)).status).toBe(202);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect((await post('/v1/points', body, headers)).status).toBe(202);
+    await stored(tokenA, measurement, 5);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const series = await query(tokenA, measurement);
+    expect(series.map((s) => s.points.length)).toEqual([1, 1, 1, 1, 1]);
+  });
+
+  it('keeps tenants apart: no writing to, and no reading of, another tenant', async () => {
+    const measurement = uniqueName('private');
+    const write = await post('/write?db=tenant-b', `${measurement} v=1 1795514400000000000`, {
+      authorization: `Bearer ${tokenA}`,
+    });
+    expect(write.status).toBe(403);
+    expect(await write.json()).toMatchObject({ type: 'urn:iotwins:problem:tenant-forbidden' });
+    const ownWrite = await post('/write?db=tenant-b', `${measurement} v=2 1795514400000000000`, {
+      authorization: `Bearer ${tokenB}`,
+    });
+    expect(ownWrite.status).toBe(204);
+    await stored(tokenB, measurement, 1);
+    expect(await query(tokenA, measurement)).toEqual([]);
+    const list = await fetch(`${timeseries.baseUrl}/v1/measurements`, {
+      headers: { authorization: `Bearer ${tokenA}` },
+    });
+    expect(((await list.json()) as { measurements: string[] }).measurements).not.toContain(
+      measurement,
+    );
+  });
+
+  it('streams an export that the CSV write API reads back', async () => {
+    const measurement = uniqueName('export');
+    const lines = Array.from(
+      { length: 300 },
+      (_, i) => `${measurement},unit=u${i % 3} v=${i}.5,n=${i}i ${1795514400000000000 + i * 1000}`,
+    );
+    expect(
+      (await post('/write?db=tenant-a', lines.join('\n'), { authorization: `Bearer ${tokenA}` }))
+        .status,
+    ).toBe(204);
+    await stored(tokenA, measurement, 300);
+    const response = await fetch(
+      `${timeseries.baseUrl}/v1/measurements/${measurement}/export?format=csv&start=2026-11-24T00:00:00Z&end=2026-11-25T00:00:00Z`,
+      { headers: { authorization: `Bearer ${tokenA}` } },
+    );
+    expect(response.status).toBe(200);
+    const csv = await response.text();
+    const rows = csv.trim().split('\n');
+    expect(rows[0]).toBe('time,tag:unit,field:n:integer,field:v:float');
+    expect(rows).toHaveLength(301);
+    const copy = `${measurement}-copy`;
+    const back = await post(`/v1/points/csv?measurement=${copy}`, csv, {
+      authorization: `Bearer ${tokenA}`,
+      'content-type': 'text/csv',
+    });
+    expect(back.status).toBe(202);
+    const [original, copied] = [
+      await stored(tokenA, measurement, 300),
+      await stored(tokenA, copy, 300),
+    ];
+    expect(copied).toEqual(original);
+  });
+});
