@@ -73,9 +73,5 @@ Get a token as tenant-a's edge gateway and call an app:
   curl -s -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:3001/v1/me
 INFO
 echo
-say "calling ingest /v1/me as gateway-tenant-a"
-TOKEN=$(curl -s "$AUTH_ISSUER/protocol/openid-connect/token" -d grant_type=client_credentials \
-  -d client_id=gateway-tenant-a -d "client_secret=$KEYCLOAK_GATEWAY_TENANT_A_SECRET" |
-  sed 's/.*"access_token":"\([^"]*\)".*/\1/')
-curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:3001/v1/me
-echo
+say "demo: a simulated wind turbine (HTTP) and power-quality meter (MQTT) send readings, then we read them back"
+node "$REPO_ROOT/scripts/demo.js"
