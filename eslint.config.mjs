@@ -50,16 +50,24 @@ export default tseslint.config(
     },
   },
   {
+    // Plain Node scripts (CommonJS): the repo's tooling and the demo.
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     languageOptions: {
-      globals: {
-        module: 'writable',
-        require: 'readonly',
-        __dirname: 'readonly',
-        process: 'readonly',
-        console: 'readonly',
-      },
+      globals: Object.fromEntries(
+        [
+          'module',
+          'require',
+          '__dirname',
+          'process',
+          'console',
+          'fetch',
+          'URLSearchParams',
+          'setTimeout',
+          'Buffer',
+        ].map((name) => [name, 'readonly']),
+      ),
     },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   prettier,
 );

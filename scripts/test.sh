@@ -17,6 +17,7 @@ pnpm exec nx run-many -t build typecheck lint --output-style=static --parallel=2
   grep -E "error|✖|failed" "$RESULTS/nx.log" | head -50
   exit 1
 }
+pnpm exec eslint scripts jest.config.js eslint.config.mjs --max-warnings 0
 set +e
 
 status=0
