@@ -41,7 +41,6 @@ install_debian_packages() {
   command -v influxd >/dev/null || missing+=(influxdb influxdb-client)
   command -v mosquitto >/dev/null || missing+=(mosquitto)
   command -v mosquitto_pub >/dev/null || missing+=(mosquitto-clients)
-  command -v envsubst >/dev/null || missing+=(gettext-base)
   command -v redis-server >/dev/null || missing+=(redis-server)
   [ -n "$PG_BIN" ] || missing+=(postgresql)
   command -v curl >/dev/null || missing+=(curl)
@@ -121,9 +120,7 @@ spawn() { # name command... : runs in the background, logs and pid under the dat
 start_nats() {
   local dir="$DATA/nats"
   mkdir -p "$dir/jetstream"
-  NATS_HOST=127.0.0.1 NATS_STORE_DIR="$dir/jetstream" \
-    envsubst <"$REPO_ROOT/deploy/nats/nats.conf.template" >"$dir/nats.conf"
-  spawn nats nats-server -c "$dir/nats.conf"
+  NATS_HOST=127.0.0.1 NATS_STORE_DIR="$dir/jetstream" spawn nats nats-server -c "$REPO_ROOT/deploy/nats/nats.conf"
 }
 
 start_influxdb() {

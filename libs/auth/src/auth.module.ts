@@ -17,7 +17,10 @@ export class AuthModule {
         { provide: TokenVerifier, useValue: new TokenVerifier(options) },
         {
           provide: ClientSecretExchange,
-          useValue: new ClientSecretExchange({ issuer: options.issuer }),
+          useValue: new ClientSecretExchange({
+            issuer: options.issuer,
+            discoveryUrl: options.discoveryUrl,
+          }),
         },
         { provide: APP_GUARD, useClass: AuthGuard },
       ],

@@ -3,6 +3,8 @@ import { InvalidTokenError } from './token-verifier';
 
 export interface ClientSecretExchangeOptions {
   issuer: string;
+  /** Where this process reaches the realm, if not at the issuer URL. */
+  discoveryUrl?: string;
   /** Seconds before expiry at which a cached token is fetched anew. */
   refreshMarginSeconds?: number;
 }

@@ -6,6 +6,11 @@ export interface TokenVerifierOptions {
   issuer: string;
   /** Audience every accepted token must carry. */
   audience: string;
+  /**
+   * Where this process reaches the realm, when that differs from the issuer that callers
+   * see (inside docker-compose or Kubernetes); default: the issuer itself.
+   */
+  discoveryUrl?: string;
   /** Tolerated clock skew between Keycloak and this process, in seconds. */
   clockToleranceSeconds?: number;
   /** How long a fetched key set is trusted before it is fetched again. */
@@ -88,7 +93,8 @@ export class TokenVerifier {
   }
 
   private async discoverJwksUri(): Promise<string> {
-    const url = `${this.options.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+    const base = this.options.discoveryUrl ?? this.options.issuer;
+    const url = `${base.replace(/\/$/, '')}/.well-known/openid-configuration`;
     let response: Response;
     try {
       response = await fetch(url, { signal: AbortSignal.timeout(5_000) });

@@ -61,6 +61,7 @@ export const baseEnvSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   LOG_LEVEL: env.logLevel(),
   AUTH_ISSUER: env.url(['http', 'https']),
+  AUTH_DISCOVERY_URL: env.url(['http', 'https']).optional(),
   AUTH_AUDIENCE: env.nonEmpty('the audience that access tokens must carry').default('iotwins-api'),
   NATS_URL: env.url(['nats', 'tls']),
   NATS_USER: env.nonEmpty('the NATS user name of this service'),

@@ -42,7 +42,11 @@ export class ServiceCoreModule {
         AppConfigModule.forRoot(config),
         LoggingModule.forRoot({ appName, level: config.LOG_LEVEL }),
         MetricsModule.forRoot(appName),
-        AuthModule.forRoot({ issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE }),
+        AuthModule.forRoot({
+          issuer: config.AUTH_ISSUER,
+          audience: config.AUTH_AUDIENCE,
+          discoveryUrl: config.AUTH_DISCOVERY_URL,
+        }),
         MessagingModule.forRoot({
           url: config.NATS_URL,
           user: config.NATS_USER,
