@@ -11,7 +11,10 @@ describe('no acknowledged point is lost when the timeseries app dies mid-load', 
   let token: string;
 
   beforeAll(async () => {
-    [ingest, timeseries] = await Promise.all([startAppProcess('ingest'), startAppProcess('timeseries')]);
+    [ingest, timeseries] = await Promise.all([
+      startAppProcess('ingest'),
+      startAppProcess('timeseries'),
+    ]);
     token = await tokens.gatewayA();
   }, 120_000);
   afterAll(async () => {
@@ -57,10 +60,14 @@ describe('no acknowledged point is lost when the timeseries app dies mid-load', 
     expect(acknowledged).toBe(batches * perBatch);
 
     timeseries = await startAppProcess('timeseries');
-    await waitFor(`${acknowledged} points stored`, async () => (await count(measurement)) >= acknowledged, {
-      timeoutMs: 90_000,
-      intervalMs: 500,
-    });
+    await waitFor(
+      `${acknowledged} points stored`,
+      async () => (await count(measurement)) >= acknowledged,
+      {
+        timeoutMs: 90_000,
+        intervalMs: 500,
+      },
+    );
     // Redelivered batches overwrite the same points; the count must not exceed what was sent.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(await count(measurement)).toBe(acknowledged);
