@@ -1,0 +1,184 @@
+// Telemetry throughput, measured in one run on this machine (issue: telemetry path):
+//   (a) line protocol written straight to InfluxDB by this script: the ceiling;
+//   (b) points per second through the platform, HTTP POST to queryable in InfluxDB;
+//   (c) b / a;
+//   (d) p50 and p99 delay from POST to queryable at half of b.
+// Needs the backing services (bash scripts/services.sh up) and built apps (pnpm build).
+// Usage: node bench/telemetry-throughput.js [--seconds 15] [--batch 5000] [--inflight 4]
+require('reflect-metadata');
+const { applyLocalEnv, startAppProcess, tokens } = require('../libs/testing/dist');
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
+);
+const SECONDS = Number(args.seconds ?? 15);
+const BATCH = Number(args.batch ?? 5000);
+const INFLIGHT = Number(args.inflight ?? 4);
+const LATENCY_SECONDS = Number(args['latency-seconds'] ?? 10);
+
+applyLocalEnv();
+const env = process.env;
+const influxAuth = `Basic ${Buffer.from(`${env.INFLUX_USER}:${env.INFLUX_PASSWORD}`).toString('base64')}`;
+
+let sequence = 0;
+/** A batch of line protocol: 20 hosts x N sensors, unique nanosecond timestamps. */
+function batch(measurement, size, timeBase) {
+  const lines = new Array(size);
+  for (let i = 0; i < size; i++) {
+    const n = sequence++;
+    lines[i] = `${measurement},host=h${n % 20},sensor=s${n % 7} value=${(n % 1000) / 10},status=${n % 3}i ${timeBase + BigInt(n)}`;
+  }
+  return lines.join('\n');
+}
+
+async function influx(statement, db) {
+  const body = new URLSearchParams({ q: statement });
+  if (db) body.set('db', db);
+  const response = await fetch(`${env.INFLUX_URL}/query`, { method: 'POST', body, headers: { authorization: influxAuth } });
+  return response.json();
+}
+
+async function count(db, measurement, since = 0n) {
+  const result = await influx(`SELECT count(value) FROM "${measurement}" WHERE time >= ${since}`, db);
+  return Number(result.results?.[0]?.series?.[0]?.values?.[0]?.[1] ?? 0);
+}
+
+/** Sends batches with `inflight` requests in flight for `seconds`; returns points acknowledged. */
+async function load(send, seconds, inflight) {
+  const deadline = performance.now() + seconds * 1000;
+  let acknowledged = 0;
+  let failed = 0;
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      if (await send()) acknowledged += BATCH;
+      else failed += 1;
+    }
+  };
+  await Promise.all(Array.from({ length: inflight }, worker));
+  return { acknowledged, failed };
+}
+
+async function direct() {
+  const db = `bench_direct_${Date.now()}`;
+  await influx(`CREATE DATABASE "${db}"`);
+  const measurement = 'bench';
+  const base = BigInt(Date.now()) * 1_000_000n;
+  const started = performance.now();
+  const { acknowledged } = await load(
+    async () => {
+      const response = await fetch(`${env.INFLUX_URL}/write?db=${db}&precision=ns`, {
+        method: 'POST',
+        body: batch(measurement, BATCH, base),
+        headers: { authorization: influxAuth },
+      });
+      return response.status === 204;
+    },
+    SECONDS,
+    3,
+  );
+  const seconds = (performance.now() - started) / 1000;
+  await influx(`DROP DATABASE "${db}"`);
+  return acknowledged / seconds;
+}
+
+async function platform(ingest, token) {
+  const measurement = `bench_${Date.now()}`;
+  const base = BigInt(Date.now()) * 1_000_000n;
+  const started = performance.now();
+  const { acknowledged, failed } = await load(
+    async () => {
+      const response = await fetch(`${ingest.baseUrl}/write?db=tenant-a`, {
+        method: 'POST',
+        body: batch(measurement, BATCH, base),
+        headers: { authorization: `Bearer ${token}` },
+      });
+      return response.status === 204;
+    },
+    SECONDS,
+    INFLIGHT,
+  );
+  const sent = performance.now();
+  while ((await count('iotwins_tenant-a', measurement)) < acknowledged) await new Promise((r) => setTimeout(r, 100));
+  const queryable = performance.now();
+  return {
+    acknowledged,
+    failed,
+    postRate: acknowledged / ((sent - started) / 1000),
+    endToEndRate: acknowledged / ((queryable - started) / 1000),
+    drainSeconds: (queryable - sent) / 1000,
+  };
+}
+
+async function latency(ingest, token, rate) {
+  const measurement = `latency_${Date.now()}`;
+  const size = 1000;
+  const interval = (size / rate) * 1000;
+  const base = BigInt(Date.now()) * 1_000_000n;
+  const sends = [];
+  const start = performance.now();
+  let polling = true;
+  const delays = [];
+  const poller = (async () => {
+    let confirmed = 0;
+    while (polling || confirmed < sends.length) {
+      const stored = await count('iotwins_tenant-a', measurement);
+      const now = performance.now();
+      while (confirmed < sends.length && sends[confirmed].cumulative <= stored && sends[confirmed].at !== undefined) {
+        delays.push(now - sends[confirmed].at);
+        confirmed += 1;
+      }
+      if (!polling && performance.now() - start > (LATENCY_SECONDS + 60) * 1000) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+  let cumulative = 0;
+  const requests = [];
+  for (let i = 0; performance.now() - start < LATENCY_SECONDS * 1000; i++) {
+    const due = start + i * interval;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    cumulative += size;
+    const entry = { cumulative, at: performance.now() };
+    sends.push(entry);
+    requests.push(
+      fetch(`${ingest.baseUrl}/write?db=tenant-a`, { method: 'POST', body: batch(measurement, size, base), headers: { authorization: `Bearer ${token}` } }),
+    );
+  }
+  await Promise.all(requests);
+  polling = false;
+  await poller;
+  delays.sort((x, y) => x - y);
+  const pick = (q) => delays[Math.min(delays.length - 1, Math.floor(q * delays.length))];
+  return { batches: sends.length, rate: cumulative / LATENCY_SECONDS, p50: pick(0.5), p99: pick(0.99) };
+}
+
+async function main() {
+  console.log(`telemetry benchmark: ${SECONDS} s per run, batches of ${BATCH} points, ${INFLIGHT} requests in flight to ingest`);
+  const ceiling = await direct();
+  console.log(`(a) straight to InfluxDB /write (3 in flight):   ${Math.round(ceiling).toLocaleString('en')} points/s`);
+
+  const [ingest, timeseries] = await Promise.all([startAppProcess('ingest'), startAppProcess('timeseries')]);
+  try {
+    const token = await tokens.gatewayA();
+    const result = await platform(ingest, token);
+    console.log(
+      `(b) HTTP POST -> queryable through the platform: ${Math.round(result.endToEndRate).toLocaleString('en')} points/s ` +
+        `(${result.acknowledged.toLocaleString('en')} points acknowledged, ${result.failed} batches refused; ` +
+        `POST rate ${Math.round(result.postRate).toLocaleString('en')} points/s, backlog drained ${result.drainSeconds.toFixed(1)} s after the last POST)`,
+    );
+    console.log(`(c) b / a = ${(result.endToEndRate / ceiling).toFixed(2)}`);
+    const half = result.endToEndRate / 2;
+    const delay = await latency(ingest, token, half);
+    console.log(
+      `(d) at ${Math.round(delay.rate).toLocaleString('en')} points/s (half of b), batches of 1,000: ` +
+        `POST -> queryable p50 ${delay.p50.toFixed(0)} ms, p99 ${delay.p99.toFixed(0)} ms over ${delay.batches} batches`,
+    );
+  } finally {
+    await Promise.all([ingest.stop(), timeseries.stop()]);
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
