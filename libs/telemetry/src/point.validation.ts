@@ -55,6 +55,18 @@ export function checkPointLimits(point: Point, limits: TelemetryLimits): void {
   }
 }
 
+/**
+ * Names and tag values repeat from point to point (the same hosts, sensors, fields), so the
+ * ones already found plain are remembered; the set is bounded and starts over when full.
+ */
+const plainValues = new Set<string>();
+const PLAIN_VALUES_MAX = 50_000;
+
+function rememberPlain(value: string): void {
+  if (plainValues.size >= PLAIN_VALUES_MAX) plainValues.clear();
+  plainValues.add(value);
+}
+
 function checkName(what: string, name: string, limits: TelemetryLimits): void {
   if (name.length === 0) throw new PointError(`${what} is empty`);
   if (name.length > limits.maxNameLength) {
@@ -68,9 +80,11 @@ function checkName(what: string, name: string, limits: TelemetryLimits): void {
 }
 
 function checkPlain(what: string, value: string): void {
+  if (plainValues.has(value)) return;
   if (value.endsWith('\\')) throw new PointError(`${what} ends with a backslash`);
   // Control characters (newlines among them) cannot be written in line protocol names.
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(value))
     throw new PointError(`${what} contains a control character`);
+  rememberPlain(value);
 }

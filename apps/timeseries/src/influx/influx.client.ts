@@ -26,7 +26,10 @@ export class InfluxClient {
    * Writes line protocol (nanosecond precision) to a database. Resolves with the HTTP status
    * and InfluxDB's error text, so the caller can tell a refused batch from an outage.
    */
-  async write(database: string, body: string): Promise<{ status: number; error?: string }> {
+  async write(
+    database: string,
+    body: string | Uint8Array,
+  ): Promise<{ status: number; error?: string }> {
     const url = new URL('/write', this.options.url);
     url.searchParams.set('db', database);
     url.searchParams.set('precision', 'ns');

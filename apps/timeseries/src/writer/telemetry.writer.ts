@@ -10,6 +10,7 @@ import {
   jetstream,
   jetstreamManager,
   type Consumer,
+  type ConsumerMessages,
   type JetStreamClient,
   type JsMsg,
 } from '@nats-io/jetstream';
@@ -32,6 +33,9 @@ import { classifyWrite, redeliveryDelayMs, type WriteOutcome } from './write-out
 
 /** Largest single write to InfluxDB; its own default limit is 25 MB. */
 const MAX_WRITE_BYTES = 8 * 1024 * 1024;
+/** How long a batch waits for more messages before it is written. */
+const LINGER_MS = 20;
+const NEWLINE = new Uint8Array([10]);
 
 /**
  * Drains the TELEMETRY stream into InfluxDB. Several loops (and several replicas of the app)
@@ -44,7 +48,8 @@ export class TelemetryWriter implements OnApplicationBootstrap, OnApplicationShu
   private readonly logger = new Logger(TelemetryWriter.name);
   private js!: JetStreamClient;
   private running = false;
-  private loops: Promise<void>[] = [];
+  private loop: Promise<void> | undefined;
+  private messages: ConsumerMessages | undefined;
   private lagTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -63,34 +68,68 @@ export class TelemetryWriter implements OnApplicationBootstrap, OnApplicationShu
     if (!this.config.TIMESERIES_WRITER_ENABLED) return;
     const consumer = await this.js.consumers.get(TELEMETRY_STREAM, TIMESERIES_WRITER_CONSUMER);
     this.running = true;
-    for (let i = 0; i < this.config.TIMESERIES_WRITER_CONCURRENCY; i++)
-      this.loops.push(this.loop(consumer));
+    this.loop = this.consume(consumer);
     this.lagTimer = setInterval(() => void this.recordLag(consumer), 5_000);
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.running = false;
     clearInterval(this.lagTimer);
+    await this.messages?.close();
     // Let in-flight batches finish and ack; anything unacked is redelivered to another writer.
-    await Promise.allSettled(this.loops);
+    await this.loop;
   }
 
-  private async loop(consumer: Consumer): Promise<void> {
+  /**
+   * Pulls continuously and writes in batches: a batch goes to InfluxDB when it is full or
+   * LINGER_MS after its first message, whichever comes first, so a trickle of data is
+   * queryable within milliseconds and a flood is written in large batches. At most
+   * TIMESERIES_WRITER_CONCURRENCY writes are in flight; the pull waits while they are.
+   */
+  private async consume(consumer: Consumer): Promise<void> {
+    const inflight = new Set<Promise<void>>();
+    let batch: JsMsg[] = [];
+    let bytes = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const flush = (): void => {
+      clearTimeout(timer);
+      timer = undefined;
+      if (batch.length === 0) return;
+      const messages = batch;
+      batch = [];
+      bytes = 0;
+      const write = this.handle(messages)
+        .catch((error: unknown) => this.logger.error({ err: error }, 'telemetry batch not settled'))
+        .finally(() => inflight.delete(write));
+      inflight.add(write);
+    };
     while (this.running) {
       try {
-        const messages: JsMsg[] = [];
-        const batch = await consumer.fetch({
-          max_messages: this.config.TIMESERIES_WRITER_BATCH_MESSAGES,
-          expires: 1_000,
+        this.messages = await consumer.consume({
+          max_messages: this.config.TIMESERIES_WRITER_BATCH_MESSAGES * 2,
         });
-        for await (const message of batch) messages.push(message);
-        if (messages.length > 0) await this.handle(messages);
+        for await (const message of this.messages) {
+          batch.push(message);
+          bytes += message.data.length;
+          if (
+            batch.length >= this.config.TIMESERIES_WRITER_BATCH_MESSAGES ||
+            bytes >= MAX_WRITE_BYTES
+          ) {
+            flush();
+            while (inflight.size >= this.config.TIMESERIES_WRITER_CONCURRENCY)
+              await Promise.race(inflight);
+          } else if (timer === undefined) {
+            timer = setTimeout(flush, LINGER_MS);
+          }
+        }
       } catch (error) {
-        if (!this.running) return;
-        this.logger.warn({ err: (error as Error).message }, 'telemetry fetch failed; retrying');
+        if (!this.running) break;
+        this.logger.warn({ err: (error as Error).message }, 'telemetry consumer failed; retrying');
         await new Promise((resolve) => setTimeout(resolve, 1_000));
       }
     }
+    flush();
+    await Promise.allSettled(inflight);
   }
 
   private async handle(messages: JsMsg[]): Promise<void> {
@@ -124,7 +163,10 @@ export class TelemetryWriter implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async write(tenant: string, messages: JsMsg[]): Promise<WriteOutcome> {
-    const body = messages.map((message) => message.string()).join('\n');
+    // The bodies are line protocol already; they are joined as bytes, never decoded.
+    const body = Buffer.concat(
+      messages.flatMap((message, i) => (i === 0 ? [message.data] : [NEWLINE, message.data])),
+    );
     const points = messages.reduce(
       (sum, message) => sum + Number(message.headers?.get(TelemetryHeader.Points) ?? 0),
       0,
@@ -145,7 +187,7 @@ export class TelemetryWriter implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
-  private async send(database: string, body: string): Promise<[number, string | undefined]> {
+  private async send(database: string, body: Uint8Array): Promise<[number, string | undefined]> {
     const { status, error } = await this.influx.write(database, body);
     return [status, error];
   }
