@@ -1,6 +1,10 @@
+import { resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
 import mqtt from 'mqtt';
 import {
+  repoRoot,
   requireEnv,
   startAppProcess,
   tokens,
@@ -298,6 +302,102 @@ describe('telemetry path: ingest -> JetStream -> timeseries -> InfluxDB -> query
         ],
       },
     ]);
+  });
+
+  it('takes a client-streaming gRPC Write with typed points and line protocol', async () => {
+    const measurement = uniqueName('grpc');
+    const definition = protoLoader.loadSync(
+      resolve(repoRoot, 'proto/iotwins/ingest/v1/ingest.proto'),
+      {
+        longs: String,
+        defaults: true,
+        oneofs: true,
+        keepCase: true,
+      },
+    );
+    const { Ingest } = (
+      grpc.loadPackageDefinition(definition) as unknown as {
+        iotwins: { ingest: { v1: { Ingest: grpc.ServiceClientConstructor } } };
+      }
+    ).iotwins.ingest.v1;
+    const client = new Ingest(`127.0.0.1:${ingest.grpcPort}`, grpc.credentials.createInsecure());
+    const metadata = new grpc.Metadata();
+    metadata.set('authorization', `Bearer ${tokenA}`);
+    const response = await new Promise<{ accepted: string; rejected: unknown[] }>((done, fail) => {
+      const call = client.Write(
+        metadata,
+        (error: Error | null, answer: { accepted: string; rejected: unknown[] }) =>
+          error ? fail(error) : done(answer),
+      ) as grpc.ClientWritableStream<unknown>;
+      call.write({
+        points: {
+          points: [
+            {
+              measurement,
+              tags: { station: 'S1' },
+              fields: {
+                torque: { float_value: 812.5 },
+                pieces: { int_value: '9007199254740993' },
+                ok: { bool_value: true },
+                step: { string_value: 'grinding' },
+              },
+              time_unix_nano: '1795514400000000007',
+            },
+          ],
+        },
+      });
+      call.write({
+        line_protocol: `${measurement},station=S2 torque=799 1795514401\n${measurement} bad`,
+        precision: 's',
+      });
+      call.end();
+    });
+    client.close();
+    expect(response).toEqual({
+      accepted: '2',
+      rejected: [{ batch: 1, item: 2, detail: 'missing fields' }],
+    });
+    expect(await stored(tokenA, measurement, 2)).toEqual([
+      {
+        tags: { station: 'S1' },
+        points: [
+          {
+            time: '2026-11-24T10:00:00.000000007Z',
+            fields: {
+              ok: true,
+              pieces: { type: 'integer', value: '9007199254740993' },
+              step: 'grinding',
+              torque: 812.5,
+            },
+          },
+        ],
+      },
+      {
+        tags: { station: 'S2' },
+        points: [{ time: '2026-11-24T10:00:01.000000000Z', fields: { torque: 799 } }],
+      },
+    ]);
+  });
+
+  it('refuses a gRPC stream without a valid token', async () => {
+    const definition = protoLoader.loadSync(
+      resolve(repoRoot, 'proto/iotwins/ingest/v1/ingest.proto'),
+      { keepCase: true, oneofs: true },
+    );
+    const { Ingest } = (
+      grpc.loadPackageDefinition(definition) as unknown as {
+        iotwins: { ingest: { v1: { Ingest: grpc.ServiceClientConstructor } } };
+      }
+    ).iotwins.ingest.v1;
+    const client = new Ingest(`127.0.0.1:${ingest.grpcPort}`, grpc.credentials.createInsecure());
+    const error = await new Promise<grpc.ServiceError>((done) => {
+      const call = client.Write(new grpc.Metadata(), (failure: grpc.ServiceError) =>
+        done(failure),
+      ) as grpc.ClientWritableStream<unknown>;
+      call.end();
+    });
+    client.close();
+    expect(error.code).toBe(grpc.status.UNAUTHENTICATED);
   });
 
   it('stores a batch retried with the same Idempotency-Key once', async () => {

@@ -3,6 +3,7 @@ import { ServiceCoreModule } from '@iotwins/service';
 import type { IngestConfig } from './app.config';
 import { RequestBodyParsers } from './body/request-body.parsers';
 import { InfluxWriteController } from './influx-compat/influx-write.controller';
+import { GrpcIngestServer } from './grpc/grpc-ingest.server';
 import { MqttBridge, MqttReadiness } from './mqtt/mqtt.bridge';
 import { PointsController } from './points/points.controller';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
@@ -27,7 +28,7 @@ export class IngestModule {
         }),
       ],
       controllers: [PointsController, InfluxWriteController],
-      providers: [RequestBodyParsers],
+      providers: [RequestBodyParsers, GrpcIngestServer],
     };
   }
 }

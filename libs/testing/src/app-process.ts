@@ -7,6 +7,8 @@ import { appEnv, waitFor } from './service-app';
 export interface AppProcess {
   name: string;
   baseUrl: string;
+  /** Port of the app's gRPC server, for apps that have one. */
+  grpcPort: number;
   process: ChildProcess;
   /** Recent output, for the failure message of a spec. */
   output(): string;
@@ -36,9 +38,16 @@ export async function startAppProcess(
   overrides: Record<string, string> = {},
 ): Promise<AppProcess> {
   const port = await freePort();
+  const grpcPort = await freePort();
   const child = spawn(process.execPath, [resolve(repoRoot, `apps/${name}/dist/main.js`)], {
     env: {
-      ...appEnv(name, { LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', ...overrides }),
+      ...appEnv(name, {
+        LOG_LEVEL: 'warn',
+        PORT: String(port),
+        GRPC_PORT: String(grpcPort),
+        HOST: '127.0.0.1',
+        ...overrides,
+      }),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -64,6 +73,7 @@ export async function startAppProcess(
   return {
     name,
     baseUrl,
+    grpcPort,
     process: child,
     output: () => output,
     stop: async (signal: NodeJS.Signals = 'SIGTERM') => {

@@ -29,6 +29,8 @@ export function appEnv(appName: string, overrides: Record<string, string> = {}):
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     NATS_USER: appName,
     NATS_PASSWORD: process.env[passwordVariable],
+    // A free port, so a test never collides with an app already running on the default.
+    GRPC_PORT: '0',
     ...overrides,
   };
 }
