@@ -63,6 +63,8 @@ for app in "${APPS[@]}"; do
 done
 cat <<INFO
 
+  ingest gRPC     127.0.0.1:${GRPC_PORT:-50051} (proto/iotwins/ingest/v1/ingest.proto)
+  ingest MQTT     $MQTT_URL, topics iotwins/<tenant>/telemetry[/<measurement>] (user gateway-tenant-a)
   Keycloak        $KEYCLOAK_URL (admin console: $KEYCLOAK_ADMIN_USER / $KEYCLOAK_ADMIN_PASSWORD)
   backing services: bash scripts/services.sh status
 
