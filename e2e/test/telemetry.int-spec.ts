@@ -54,16 +54,23 @@ describe('telemetry path: ingest -> JetStream -> timeseries -> InfluxDB -> query
     return ((await response.json()) as { series: SeriesOut[] }).series;
   };
 
-  /** Waits until the measurement holds `count` points, then returns its series. */
+  /**
+   * Waits until the measurement holds `count` points and reads the same twice in a row:
+   * InfluxDB can show a fresh point a moment before its field index lists every field.
+   */
   const stored = async (
     token: string,
     measurement: string,
     count: number,
   ): Promise<SeriesOut[]> => {
     let series: SeriesOut[] = [];
+    let previous = '';
     await waitFor(`${count} points of ${measurement}`, async () => {
       series = await query(token, measurement);
-      return series.reduce((sum, s) => sum + s.points.length, 0) >= count;
+      const text = JSON.stringify(series);
+      const stable = text === previous;
+      previous = text;
+      return stable && series.reduce((sum, s) => sum + s.points.length, 0) >= count;
     });
     return series;
   };

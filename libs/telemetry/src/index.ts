@@ -13,14 +13,15 @@ export {
   type Precision,
 } from './point';
 export { DEFAULT_TELEMETRY_LIMITS, type TelemetryLimits } from './telemetry-limits';
-export { PointError, checkPointLimits } from './point.validation';
+export { PointError, checkPointLimits, checkPointShape, type PointShape } from './point.validation';
+export { scanLineProtocol, type ScannedBatch, type SerializedPoint } from './line-protocol.scanner';
 export {
   parseLineProtocol,
   type LineError,
   type LineProtocolOptions,
   type ParsedBatch,
 } from './line-protocol.parser';
-export { serializePoint, serializePoints } from './line-protocol.serializer';
+export { serializePoint, serializePoints, toSerializedPoints } from './line-protocol.serializer';
 export { parseJsonPoints, type JsonPointError, type JsonPointsOptions } from './json-points.parser';
 export { CsvHeaderError, parseCsvPoints, type CsvPointsOptions } from './csv-points.parser';
 export { formatRfc3339Nanoseconds, parseRfc3339Nanoseconds } from './rfc3339';

@@ -30,9 +30,9 @@ export interface LineProtocolOptions {
   limits: TelemetryLimits;
 }
 
-class LineSyntaxError extends Error {}
+export class LineSyntaxError extends Error {}
 
-const BOOLEAN_VALUES: Record<string, boolean> = {
+export const BOOLEAN_VALUES: Record<string, boolean> = {
   t: true,
   T: true,
   true: true,
@@ -45,10 +45,10 @@ const BOOLEAN_VALUES: Record<string, boolean> = {
   FALSE: false,
 };
 
-const FLOAT = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
-const INTEGER = /^[-+]?\d+i$/;
-const UINTEGER = /^\d+u$/;
-const TIMESTAMP = /^-?\d+$/;
+export const FLOAT = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+export const INTEGER = /^[-+]?\d+i$/;
+export const UINTEGER = /^\d+u$/;
+export const TIMESTAMP = /^-?\d+$/;
 
 /**
  * Parses InfluxDB line protocol with its escaping rules, the way InfluxDB 1.x does: each
@@ -58,6 +58,31 @@ const TIMESTAMP = /^-?\d+$/;
 export function parseLineProtocol(body: string, options: LineProtocolOptions): ParsedBatch {
   const points: Point[] = [];
   const errors: LineError[] = [];
+  const truncated = forEachLine(body, options.limits.maxPointsPerBatch, (line, lineNumber) => {
+    try {
+      const point = parseLine(line, options);
+      checkPointLimits(point, options.limits);
+      points.push(point);
+      return true;
+    } catch (error) {
+      errors.push({ line: lineNumber, detail: (error as Error).message });
+      return false;
+    }
+  });
+  return { points, errors, truncated };
+}
+
+/**
+ * Calls `visit` with each non-empty, non-comment line (trimmed) and its 1-based number, and
+ * returns true when it stopped because `maxPoints` lines were taken (visit returns whether
+ * it took the line).
+ */
+export function forEachLine(
+  body: string,
+  maxPoints: number,
+  visit: (line: string, lineNumber: number) => boolean,
+): boolean {
+  let taken = 0;
   let lineNumber = 0;
   let start = 0;
   const ahead: Lookahead = { quote: -2, backslash: -2 };
@@ -71,18 +96,10 @@ export function parseLineProtocol(body: string, options: LineProtocolOptions): P
     start = end + 1;
     const line = raw.trim();
     if (line.length === 0 || line.startsWith('#')) continue;
-    if (points.length >= options.limits.maxPointsPerBatch) {
-      return { points, errors, truncated: true };
-    }
-    try {
-      const point = parseLine(line, options);
-      checkPointLimits(point, options.limits);
-      points.push(point);
-    } catch (error) {
-      errors.push({ line: firstLine, detail: (error as Error).message });
-    }
+    if (taken >= maxPoints) return true;
+    if (visit(line, firstLine)) taken += 1;
   }
-  return { points, errors, truncated: false };
+  return false;
 }
 
 /** Index of the newline that ends the line starting at `start`, outside quoted values. */
@@ -121,7 +138,7 @@ function endOfLine(body: string, start: number, ahead: Lookahead): number {
   return body.length;
 }
 
-function parseLine(line: string, options: LineProtocolOptions): Point {
+export function parseLine(line: string, options: LineProtocolOptions): Point {
   const cursor = { pos: 0 };
   const measurement = readName(line, cursor, MEASUREMENT_STOPS, 'measurement');
   if (measurement.length === 0) throw new LineSyntaxError('missing measurement');
@@ -275,6 +292,6 @@ function readQuoted(line: string, cursor: { pos: number }, key: string): string 
   throw new LineSyntaxError(`unterminated string value for field "${key}"`);
 }
 
-function truncate(text: string): string {
+export function truncate(text: string): string {
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }

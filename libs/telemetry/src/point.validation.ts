@@ -10,29 +10,19 @@ export class PointError extends Error {}
  * through line protocol: a trailing backslash would escape the separator after it.
  */
 export function checkPointLimits(point: Point, limits: TelemetryLimits): void {
-  checkName('measurement', point.measurement, limits);
   const tagKeys = Object.keys(point.tags);
-  if (tagKeys.length > limits.maxTagsPerPoint) {
-    throw new PointError(`${tagKeys.length} tags exceed the limit of ${limits.maxTagsPerPoint}`);
-  }
-  for (const key of tagKeys) {
-    checkName('tag key', key, limits);
-    const value = point.tags[key]!;
-    if (value.length === 0) throw new PointError(`tag "${key}" has an empty value`);
-    if (value.length > limits.maxTagValueLength) {
-      throw new PointError(`tag "${key}" is longer than ${limits.maxTagValueLength} characters`);
-    }
-    checkPlain(`tag "${key}" value`, value);
-  }
   const fieldKeys = Object.keys(point.fields);
-  if (fieldKeys.length === 0) throw new PointError('a point needs at least one field');
-  if (fieldKeys.length > limits.maxFieldsPerPoint) {
-    throw new PointError(
-      `${fieldKeys.length} fields exceed the limit of ${limits.maxFieldsPerPoint}`,
-    );
-  }
+  checkPointShape(
+    {
+      measurement: point.measurement,
+      tagKeys,
+      tagValues: tagKeys.map((key) => point.tags[key]!),
+      fieldKeys,
+      timestamp: point.timestamp,
+    },
+    limits,
+  );
   for (const key of fieldKeys) {
-    checkName('field key', key, limits);
     const field = point.fields[key]!;
     if (field.type === 'string' && field.value.length > limits.maxStringFieldLength) {
       throw new PointError(
@@ -50,8 +40,43 @@ export function checkPointLimits(point: Point, limits: TelemetryLimits): void {
       delete point.line;
     }
   }
-  if (point.timestamp < limits.minTimestampNs || point.timestamp > limits.maxTimestampNs) {
-    throw new PointError(`timestamp ${point.timestamp} ns is outside the accepted range`);
+}
+
+/** What the rules look at, whether a point object was built or a line only scanned. */
+export interface PointShape {
+  measurement: string;
+  tagKeys: string[];
+  tagValues: string[];
+  fieldKeys: string[];
+  timestamp: bigint;
+}
+
+/** The rules on names, counts, lengths and the time range, in a fixed order. */
+export function checkPointShape(shape: PointShape, limits: TelemetryLimits): void {
+  checkName('measurement', shape.measurement, limits);
+  if (shape.tagKeys.length > limits.maxTagsPerPoint) {
+    throw new PointError(
+      `${shape.tagKeys.length} tags exceed the limit of ${limits.maxTagsPerPoint}`,
+    );
+  }
+  shape.tagKeys.forEach((key, index) => {
+    checkName('tag key', key, limits);
+    const value = shape.tagValues[index]!;
+    if (value.length === 0) throw new PointError(`tag "${key}" has an empty value`);
+    if (value.length > limits.maxTagValueLength) {
+      throw new PointError(`tag "${key}" is longer than ${limits.maxTagValueLength} characters`);
+    }
+    checkPlain(`tag "${key}" value`, value);
+  });
+  if (shape.fieldKeys.length === 0) throw new PointError('a point needs at least one field');
+  if (shape.fieldKeys.length > limits.maxFieldsPerPoint) {
+    throw new PointError(
+      `${shape.fieldKeys.length} fields exceed the limit of ${limits.maxFieldsPerPoint}`,
+    );
+  }
+  for (const key of shape.fieldKeys) checkName('field key', key, limits);
+  if (shape.timestamp < limits.minTimestampNs || shape.timestamp > limits.maxTimestampNs) {
+    throw new PointError(`timestamp ${shape.timestamp} ns is outside the accepted range`);
   }
 }
 

@@ -9,7 +9,7 @@ import {
 } from '@nestjs/swagger';
 import { AcceptClientSecret, CurrentCaller, RequireRoles, Role, type Caller } from '@iotwins/auth';
 import { ProblemException } from '@iotwins/http';
-import { parseLineProtocol } from '@iotwins/telemetry';
+import { scanLineProtocol } from '@iotwins/telemetry';
 import { IngestService } from '../telemetry/ingest.service';
 import { precisionOf } from '../points/points.controller';
 
@@ -107,7 +107,7 @@ export class InfluxWriteController {
       });
     }
     const context = this.ingest.context(caller, tenant, idempotencyKey);
-    const { points, errors, truncated } = parseLineProtocol(body, {
+    const { points, errors, truncated } = scanLineProtocol(body, {
       precision: precisionOf(precision, 'ns'),
       defaultTimestamp: context.receivedAt,
       limits: context.limits,

@@ -12,12 +12,7 @@ describe('parseMqttPayload', () => {
     );
     expect(errors).toEqual([]);
     expect(points).toEqual([
-      {
-        measurement: 'health',
-        tags: { line: '3' },
-        fields: { index: { type: 'float', value: 0.93 } },
-        timestamp: 1795514400000000000n,
-      },
+      { measurement: 'health', line: 'health,line=3 index=0.93 1795514400000000000' },
     ]);
   });
 

@@ -1,13 +1,14 @@
 import {
   parseJsonPoints,
-  parseLineProtocol,
-  type Point,
+  scanLineProtocol,
+  toSerializedPoints,
+  type SerializedPoint,
   type TelemetryLimits,
 } from '@iotwins/telemetry';
 import type { TelemetryTopic } from './mqtt-topic';
 
 export interface PayloadResult {
-  points: Point[];
+  points: SerializedPoint[];
   errors: string[];
 }
 
@@ -31,7 +32,7 @@ export function parseMqttPayload(
   }
   const trimmed = text.trimStart();
   if (!trimmed.startsWith('{')) {
-    const { points, errors, truncated } = parseLineProtocol(text, {
+    const { points, errors, truncated } = scanLineProtocol(text, {
       precision: 'ns',
       defaultTimestamp: receivedAt,
       limits,
@@ -62,5 +63,5 @@ export function parseMqttPayload(
   );
   return errors.length > 0
     ? { points: [], errors: errors.map((error) => `${error.pointer}: ${error.detail}`) }
-    : { points, errors: [] };
+    : { points: toSerializedPoints(points), errors: [] };
 }

@@ -11,6 +11,7 @@ import {
 import { CurrentCaller, RequireRoles, Role, type Caller } from '@iotwins/auth';
 import { ProblemException } from '@iotwins/http';
 import {
+  toSerializedPoints,
   CsvHeaderError,
   parseCsvPoints,
   parseJsonPoints,
@@ -76,7 +77,7 @@ export class PointsController {
         },
       );
     }
-    return { accepted: await this.ingest.write(context, points, 'http-json') };
+    return { accepted: await this.ingest.write(context, toSerializedPoints(points), 'http-json') };
   }
 
   @Post('csv')
@@ -142,7 +143,9 @@ export class PointsController {
         },
       );
     }
-    return { accepted: await this.ingest.write(context, parsed.points, 'http-csv') };
+    return {
+      accepted: await this.ingest.write(context, toSerializedPoints(parsed.points), 'http-csv'),
+    };
   }
 }
 

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG } from '@iotwins/config';
 import { ProblemException } from '@iotwins/http';
 import { assertTenantAccess, type Caller } from '@iotwins/auth';
-import { nowNanoseconds, type Point, type TelemetryLimits } from '@iotwins/telemetry';
+import { nowNanoseconds, type SerializedPoint, type TelemetryLimits } from '@iotwins/telemetry';
 import { telemetryLimits, type IngestConfig } from '../app.config';
 import { RateLimiter } from '../rate-limit/rate-limiter';
 import { TelemetryPublisher } from './telemetry.publisher';
@@ -57,7 +57,11 @@ export class IngestService {
     return { tenant, limits: telemetryLimits(this.config, receivedAt), receivedAt, idempotencyKey };
   }
 
-  async write(context: WriteContext, points: readonly Point[], source: string): Promise<number> {
+  async write(
+    context: WriteContext,
+    points: readonly SerializedPoint[],
+    source: string,
+  ): Promise<number> {
     if (points.length === 0) return 0;
     await this.rateLimiter.consume(context.tenant, points.length);
     return this.publisher.publish(context.tenant, points, {

@@ -12,7 +12,7 @@ import {
   telemetryStreamOptions,
   telemetrySubject,
 } from '@iotwins/messaging';
-import { serializePoint, type Point } from '@iotwins/telemetry';
+import type { SerializedPoint } from '@iotwins/telemetry';
 import type { IngestConfig } from '../app.config';
 
 /** Largest body of one JetStream message; below NATS's default max_payload of 1 MiB. */
@@ -54,7 +54,7 @@ export class TelemetryPublisher implements OnModuleInit {
 
   async publish(
     tenant: string,
-    points: readonly Point[],
+    points: readonly SerializedPoint[],
     options: PublishOptions,
   ): Promise<number> {
     const messages = buildMessages(tenant, points, options.idempotencyKey);
@@ -108,14 +108,14 @@ function describe(reason: string): string {
  */
 export function buildMessages(
   tenant: string,
-  points: readonly Point[],
+  points: readonly SerializedPoint[],
   idempotencyKey?: string,
 ): TelemetryMessage[] {
   const byMeasurement = new Map<string, string[]>();
   for (const point of points) {
     let lines = byMeasurement.get(point.measurement);
     if (!lines) byMeasurement.set(point.measurement, (lines = []));
-    lines.push(serializePoint(point));
+    lines.push(point.line);
   }
   const messages: TelemetryMessage[] = [];
   for (const [measurement, lines] of byMeasurement) {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ProblemException } from '@iotwins/http';
-import { InfluxClient } from '../influx/influx.client';
+import { InfluxClient, type InfluxQueryResult } from '../influx/influx.client';
 import { tenantDatabase } from '../influx/influxql';
 import {
   buildLastStatement,
@@ -49,9 +49,9 @@ export class QueryService {
   }
 
   async points(tenant: string, query: PointsQuery): Promise<SeriesOut[]> {
-    const types = await this.fieldTypes(tenant, query.measurement);
     const result = await this.run(tenant, (db) => buildPointsStatement(db, query));
-    return convertSeries(result, types, query.aggregate !== undefined);
+    if (query.aggregate !== undefined) return convertSeries(result, new Map(), true);
+    return convertSeries(result, await this.typesOf(tenant, query.measurement, result), false);
   }
 
   async last(
@@ -59,12 +59,28 @@ export class QueryService {
     measurement: string,
     tags: Record<string, string>,
   ): Promise<SeriesOut[]> {
-    const types = await this.fieldTypes(tenant, measurement);
-    return convertSeries(
-      await this.run(tenant, (db) => buildLastStatement(db, measurement, tags)),
-      types,
-      false,
-    );
+    const result = await this.run(tenant, (db) => buildLastStatement(db, measurement, tags));
+    return convertSeries(result, await this.typesOf(tenant, measurement, result), false);
+  }
+
+  /**
+   * Field types of the columns in a result. They are read after the data: InfluxDB can
+   * show a just-written point a moment before its field index names the field, and a
+   * missing type would turn an integer into a float. A missing one is asked for again.
+   */
+  private async typesOf(
+    tenant: string,
+    measurement: string,
+    result: InfluxQueryResult,
+  ): Promise<Map<string, InfluxFieldType>> {
+    const series = result.results?.[0]?.series ?? [];
+    const columns = new Set(series.flatMap((item) => item.columns.slice(1)));
+    let types = await this.fieldTypes(tenant, measurement);
+    for (let attempt = 0; attempt < 20 && [...columns].some((c) => !types.has(c)); attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      types = await this.fieldTypes(tenant, measurement);
+    }
+    return types;
   }
 
   async fieldTypes(tenant: string, measurement: string): Promise<Map<string, InfluxFieldType>> {
