@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { connect } from '@nats-io/transport-node';
 import mqtt from 'mqtt';
 import {
   repoRoot,
@@ -405,6 +406,50 @@ describe('telemetry path: ingest -> JetStream -> timeseries -> InfluxDB -> query
     });
     client.close();
     expect(error.code).toBe(grpc.status.UNAUTHENTICATED);
+  });
+
+  it('dead-letters a batch InfluxDB refuses for good, with the reason, and moves on', async () => {
+    const measurement = uniqueName('conflict');
+    const nc = await connect({
+      servers: requireEnv('NATS_URL'),
+      user: 'dev',
+      pass: requireEnv('NATS_DEV_PASSWORD'),
+    });
+    try {
+      const deadLetters = nc.subscribe('deadletter.telemetry.tenant-a');
+      const first = await post('/write?db=tenant-a', `${measurement} v=1i 1795514400000000000`, {
+        authorization: `Bearer ${tokenA}`,
+      });
+      expect(first.status).toBe(204);
+      await stored(tokenA, measurement, 1);
+      // Valid line protocol, so ingest takes it; InfluxDB refuses a float where an integer is.
+      const second = await post('/write?db=tenant-a', `${measurement} v=2.5 1795514400000000001`, {
+        authorization: `Bearer ${tokenA}`,
+      });
+      expect(second.status).toBe(204);
+      let received: { body: string; reason: string | undefined } | undefined;
+      for await (const message of deadLetters) {
+        if (!message.string().startsWith(measurement)) continue;
+        received = {
+          body: message.string(),
+          reason: message.headers?.get('Iotwins-Dead-Letter-Reason'),
+        };
+        break;
+      }
+      expect(received?.body).toBe(`${measurement} v=2.5 1795514400000000001`);
+      expect(received?.reason).toMatch(/field type conflict/);
+      const after = await post('/write?db=tenant-a', `${measurement} v=3i 1795514400000000002`, {
+        authorization: `Bearer ${tokenA}`,
+      });
+      expect(after.status).toBe(204);
+      const series = await stored(tokenA, measurement, 2);
+      expect(series[0]!.points.map((p) => p.fields.v)).toEqual([
+        { type: 'integer', value: 1 },
+        { type: 'integer', value: 3 },
+      ]);
+    } finally {
+      await nc.close();
+    }
   });
 
   it('stores a batch retried with the same Idempotency-Key once', async () => {

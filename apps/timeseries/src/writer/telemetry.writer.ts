@@ -145,7 +145,9 @@ export class TelemetryWriter implements OnApplicationBootstrap, OnApplicationShu
 
   private async writeTenant(tenant: string, messages: JsMsg[]): Promise<void> {
     if (tenant === '') {
-      for (const message of messages) message.term('telemetry message without a tenant header');
+      // Not from ingest: no tenant database to write to. Dead-letter it under "unknown".
+      for (const message of messages)
+        await this.deadLetter('unknown', message, 'telemetry message without a tenant header');
       return;
     }
     for (const chunk of chunksBySize(messages, MAX_WRITE_BYTES)) {
@@ -232,7 +234,9 @@ export class TelemetryWriter implements OnApplicationBootstrap, OnApplicationShu
     }
     this.metrics.deadLetters.inc({ tenant });
     this.logger.warn({ tenant, reason, seq: message.seq }, 'telemetry batch dead-lettered');
-    message.term(reason.slice(0, 256));
+    // Acknowledged, not terminated: the dead letter holds the data now, and +TERM with a
+    // reason is not understood by every NATS server version (2.9 redelivers it).
+    message.ack();
   }
 
   private async recordLag(consumer: Consumer): Promise<void> {
