@@ -76,6 +76,25 @@ describe('telemetry path: ingest -> JetStream -> timeseries -> InfluxDB -> query
     return series;
   };
 
+  /** A client of the ingest gRPC service, from the proto file in the repo. */
+  const grpcClient = (): grpc.Client & Record<string, (...args: unknown[]) => unknown> => {
+    const definition = protoLoader.loadSync(
+      resolve(repoRoot, 'proto/iotwins/ingest/v1/ingest.proto'),
+      {
+        longs: String,
+        defaults: true,
+        oneofs: true,
+        keepCase: true,
+      },
+    );
+    const { Ingest } = (
+      grpc.loadPackageDefinition(definition) as unknown as {
+        iotwins: { ingest: { v1: { Ingest: grpc.ServiceClientConstructor } } };
+      }
+    ).iotwins.ingest.v1;
+    return new Ingest(`127.0.0.1:${ingest.grpcPort}`, grpc.credentials.createInsecure()) as never;
+  };
+
   it('keeps JSON points exactly: values, types, tags and nanosecond times', async () => {
     const measurement = uniqueName('json');
     const response = await post(
@@ -314,21 +333,7 @@ describe('telemetry path: ingest -> JetStream -> timeseries -> InfluxDB -> query
 
   it('takes a client-streaming gRPC Write with typed points and line protocol', async () => {
     const measurement = uniqueName('grpc');
-    const definition = protoLoader.loadSync(
-      resolve(repoRoot, 'proto/iotwins/ingest/v1/ingest.proto'),
-      {
-        longs: String,
-        defaults: true,
-        oneofs: true,
-        keepCase: true,
-      },
-    );
-    const { Ingest } = (
-      grpc.loadPackageDefinition(definition) as unknown as {
-        iotwins: { ingest: { v1: { Ingest: grpc.ServiceClientConstructor } } };
-      }
-    ).iotwins.ingest.v1;
-    const client = new Ingest(`127.0.0.1:${ingest.grpcPort}`, grpc.credentials.createInsecure());
+    const client = grpcClient();
     const metadata = new grpc.Metadata();
     metadata.set('authorization', `Bearer ${tokenA}`);
     const response = await new Promise<{ accepted: string; rejected: unknown[] }>((done, fail) => {
@@ -388,16 +393,7 @@ describe('telemetry path: ingest -> JetStream -> timeseries -> InfluxDB -> query
   });
 
   it('refuses a gRPC stream without a valid token', async () => {
-    const definition = protoLoader.loadSync(
-      resolve(repoRoot, 'proto/iotwins/ingest/v1/ingest.proto'),
-      { keepCase: true, oneofs: true },
-    );
-    const { Ingest } = (
-      grpc.loadPackageDefinition(definition) as unknown as {
-        iotwins: { ingest: { v1: { Ingest: grpc.ServiceClientConstructor } } };
-      }
-    ).iotwins.ingest.v1;
-    const client = new Ingest(`127.0.0.1:${ingest.grpcPort}`, grpc.credentials.createInsecure());
+    const client = grpcClient();
     const error = await new Promise<grpc.ServiceError>((done) => {
       const call = client.Write(new grpc.Metadata(), (failure: grpc.ServiceError) =>
         done(failure),

@@ -48,18 +48,7 @@ export async function ensureTelemetryStream(
     duplicate_window: nanos(options.duplicateWindowMs),
     num_replicas: options.replicas,
   };
-  try {
-    await jsm.streams.info(TELEMETRY_STREAM);
-    await jsm.streams.update(TELEMETRY_STREAM, config);
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
-    try {
-      await jsm.streams.add({ ...config, name: TELEMETRY_STREAM });
-    } catch (addError) {
-      // Another replica created it between our look-up and our add.
-      if (!/already in use|already exists/i.test((addError as Error).message)) throw addError;
-    }
-  }
+  await upsertStream(jsm, TELEMETRY_STREAM, config, true);
   await jsm.consumers.add(TELEMETRY_STREAM, {
     durable_name: TIMESERIES_WRITER_CONSUMER,
     ack_policy: AckPolicy.Explicit,
@@ -80,18 +69,26 @@ export async function ensureDeadLetterStream(jsm: JetStreamManager): Promise<voi
     storage: StorageType.File,
     max_age: nanos(30 * 24 * 3600 * 1000),
   };
+  await upsertStream(jsm, DEAD_LETTER_STREAM, config, false);
+}
+
+/** Creates a stream, or brings an existing one to `config` when `update` is set. */
+async function upsertStream(
+  jsm: JetStreamManager,
+  name: string,
+  config: Partial<StreamConfig>,
+  update: boolean,
+): Promise<void> {
   try {
-    await jsm.streams.info(DEAD_LETTER_STREAM);
+    await jsm.streams.info(name);
+    if (update) await jsm.streams.update(name, config);
   } catch (error) {
-    if (!isNotFound(error)) throw error;
+    if (!/not found/i.test((error as Error).message ?? '')) throw error;
     try {
-      await jsm.streams.add({ ...config, name: DEAD_LETTER_STREAM });
+      await jsm.streams.add({ ...config, name });
     } catch (addError) {
+      // Another replica created it between our look-up and our add.
       if (!/already in use|already exists/i.test((addError as Error).message)) throw addError;
     }
   }
-}
-
-function isNotFound(error: unknown): boolean {
-  return /not found/i.test((error as Error).message ?? '');
 }
