@@ -493,6 +493,71 @@ describe('telemetry path: ingest -> JetStream -> timeseries -> InfluxDB -> query
     );
   });
 
+  it('answers 429 with Retry-After when a tenant exceeds its points per second', async () => {
+    const limited = await startAppProcess('ingest', {
+      INGEST_RATE_LIMIT_POINTS_PER_SECOND: '10',
+      MQTT_ENABLED: 'false',
+    });
+    try {
+      const measurement = uniqueName('limited');
+      const body = Array.from(
+        { length: 8 },
+        (_, i) => `${measurement} v=${i} ${1795514400000000000 + i}`,
+      ).join('\n');
+      const send = () =>
+        fetch(`${limited.baseUrl}/write?db=tenant-b`, {
+          method: 'POST',
+          body,
+          headers: { authorization: `Bearer ${tokenB}` },
+        });
+      const statuses: number[] = [];
+      let refused: Response | undefined;
+      for (let i = 0; i < 3 && !refused; i++) {
+        const response = await send();
+        statuses.push(response.status);
+        if (response.status === 429) refused = response;
+      }
+      expect(refused).toBeDefined();
+      expect(refused!.headers.get('retry-after')).toBe('1');
+      expect(await refused!.json()).toMatchObject({
+        type: 'urn:iotwins:problem:rate-limited',
+        limit: 10,
+      });
+      expect(statuses[0]).toBe(204);
+    } finally {
+      await limited.stop();
+    }
+  });
+
+  it('lets a platform admin change a tenant’s retention, and nobody else', async () => {
+    const operator = await tokens.operator();
+    const url = `${timeseries.baseUrl}/v1/tenants/tenant-a/retention`;
+    const put = (token: string, duration: string) =>
+      fetch(url, {
+        method: 'PUT',
+        body: JSON.stringify({ duration }),
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      });
+    expect((await put(tokenA, '30d')).status).toBe(403);
+    const bad = await put(operator, '30 days');
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ type: 'urn:iotwins:problem:validation-failed' });
+    try {
+      expect(await (await put(operator, '520w')).json()).toEqual({ duration: '87360h0m0s' });
+      const read = await fetch(url, { headers: { authorization: `Bearer ${tokenA}` } });
+      expect(await read.json()).toEqual({ duration: '87360h0m0s' });
+      expect(
+        (
+          await fetch(url.replace('tenant-a', 'tenant-b'), {
+            headers: { authorization: `Bearer ${tokenA}` },
+          })
+        ).status,
+      ).toBe(403);
+    } finally {
+      await put(operator, '0s');
+    }
+  });
+
   it('streams an export that the CSV write API reads back', async () => {
     const measurement = uniqueName('export');
     const lines = Array.from(
