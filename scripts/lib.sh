@@ -7,6 +7,9 @@ export IOTWINS_DATA_DIR="${IOTWINS_DATA_DIR:-$REPO_ROOT/.data}"
 PNPM_VERSION="$(sed -n 's/.*"packageManager": "pnpm@\([0-9.]*\)".*/\1/p' "$REPO_ROOT/package.json")"
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
 
+# Go (for MinIO, FerretDB and helm builds) may be installed outside the default PATH.
+if ! command -v go >/dev/null && [ -x /usr/local/go/bin/go ]; then PATH="$PATH:/usr/local/go/bin"; fi
+
 APPS=(ingest timeseries objectstore model-registry retrainer)
 declare -A APP_PORTS=([ingest]=3001 [timeseries]=3002 [objectstore]=3003 [model-registry]=3004 [retrainer]=3005)
 

@@ -2,6 +2,7 @@
 # Command-line tools the tests need, installed on first use into the cache dir.
 #   bash scripts/tools.sh helm    prints the path of a helm binary
 set -euo pipefail
+if ! command -v go >/dev/null && [ -x /usr/local/go/bin/go ]; then PATH="$PATH:/usr/local/go/bin"; fi
 CACHE="${IOTWINS_CACHE_DIR:-$HOME/.cache/iotwins}"
 HELM_VERSION=v3.22.0
 mkdir -p "$CACHE/bin"
