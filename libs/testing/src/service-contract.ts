@@ -1,5 +1,5 @@
 import { tokens } from './keycloak-tokens';
-import type { RunningApp } from './service-app';
+import { waitFor, type RunningApp } from './service-app';
 
 /**
  * What every app must serve: health, metrics, OpenAPI docs, problem details and a closed
@@ -29,6 +29,10 @@ export function describeServiceContract(
     });
 
     it('is ready, having checked each of its backing services', async () => {
+      // Connections made after start (the MQTT bridge) may take a moment, as in a pod.
+      await waitFor(`${appName} ready`, async () => (await get('/health/ready')).status === 200, {
+        timeoutMs: 15_000,
+      });
       const response = await get('/health/ready');
       const body = (await response.json()) as {
         status: string;
