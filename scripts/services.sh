@@ -188,8 +188,18 @@ EOF
 }
 
 start_minio() {
-  mkdir -p "$DATA/minio/data"
-  MINIO_ROOT_USER="$S3_ACCESS_KEY" MINIO_ROOT_PASSWORD="$S3_SECRET_KEY" MINIO_BROWSER=off \
+  mkdir -p "$DATA/minio/data" "$DATA/minio/notify-queue"
+  # Object created/removed notifications go to JetStream (target IOTWINS), where the
+  # objectstore relays them as platform events. The queue directory keeps them on disk
+  # while NATS is away, so none is lost.
+  MINIO_NOTIFY_NATS_ENABLE_IOTWINS=on \
+    MINIO_NOTIFY_NATS_ADDRESS_IOTWINS="127.0.0.1:$NATS_PORT" \
+    MINIO_NOTIFY_NATS_SUBJECT_IOTWINS=internal.objectstore.s3-notifications \
+    MINIO_NOTIFY_NATS_USERNAME_IOTWINS=minio \
+    MINIO_NOTIFY_NATS_PASSWORD_IOTWINS="$NATS_MINIO_PASSWORD" \
+    MINIO_NOTIFY_NATS_JETSTREAM_IOTWINS=on \
+    MINIO_NOTIFY_NATS_QUEUE_DIR_IOTWINS="$DATA/minio/notify-queue" \
+    MINIO_ROOT_USER="$S3_ACCESS_KEY" MINIO_ROOT_PASSWORD="$S3_SECRET_KEY" MINIO_BROWSER=off \
     spawn minio "$CACHE/bin/minio" server "$DATA/minio/data" --quiet \
     --address "127.0.0.1:$MINIO_PORT" --console-address "127.0.0.1:$MINIO_CONSOLE_PORT"
 }

@@ -2,8 +2,22 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ServiceCoreModule } from '@iotwins/service';
 import { S3Readiness, StorageModule } from '@iotwins/storage';
 import type { ObjectstoreConfig } from './app.config';
+import { APP_NAME } from './app.name';
+import { BucketRegistry } from './buckets/bucket.registry';
+import { BucketStorage } from './buckets/bucket.storage';
+import { BucketsController } from './buckets/buckets.controller';
+import { BucketsService } from './buckets/buckets.service';
+import { S3EventRelay } from './events/s3-event.relay';
+import { ObjectStore } from './objects/object.store';
+import { ObjectsController } from './objects/objects.controller';
+import { ObjectsService } from './objects/objects.service';
+import { RequestBodyParsers } from './objects/request-body.parsers';
+import { PresignController } from './presign/presign.controller';
+import { PresignService } from './presign/presign.service';
+import { UrlSigner } from './presign/url.signer';
+import { PublicObjectsController } from './public/public-objects.controller';
 
-export const APP_NAME = 'objectstore';
+export { APP_NAME };
 
 @Module({})
 export class ObjectstoreModule {
@@ -17,6 +31,23 @@ export class ObjectstoreModule {
           secretKey: config.S3_SECRET_KEY,
         }),
         ServiceCoreModule.forRoot({ appName: APP_NAME, config, readinessChecks: [S3Readiness] }),
+      ],
+      controllers: [
+        BucketsController,
+        ObjectsController,
+        PresignController,
+        PublicObjectsController,
+      ],
+      providers: [
+        RequestBodyParsers,
+        BucketRegistry,
+        BucketStorage,
+        BucketsService,
+        ObjectStore,
+        ObjectsService,
+        UrlSigner,
+        PresignService,
+        S3EventRelay,
       ],
     };
   }

@@ -23,3 +23,20 @@ export {
 } from './telemetry.stream';
 export { telemetryStreamEnvShape, telemetryStreamOptions } from './telemetry-stream.env';
 export { createEvent, eventEnvelopeSchema, parseEvent, type EventEnvelope } from './event-envelope';
+export { EVENTS_STREAM, EVENTS_SUBJECTS, ensureEventsStream } from './events.stream';
+export { EventPublisher } from './event.publisher';
+export { upsertStream } from './stream.upsert';
+export {
+  ObjectstoreEventType,
+  S3_NOTIFICATIONS_RELAY_CONSUMER,
+  S3_NOTIFICATIONS_STREAM,
+  S3_NOTIFICATIONS_SUBJECT,
+  aclChangedEventDataSchema,
+  bucketEventDataSchema,
+  objectEventDataSchema,
+  objectstoreEventSubject,
+  objectstoreEventsOf,
+  type AclChangedEventData,
+  type BucketEventData,
+  type ObjectEventData,
+} from './objectstore.events';

@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { EventPublisher } from './event.publisher';
 import { NATS_OPTIONS, NatsClient, NatsOptions, NatsReadiness } from './nats.connection';
 
 @Module({})
@@ -20,8 +21,9 @@ export class MessagingModule {
           inject: [NATS_OPTIONS],
         },
         NatsReadiness,
+        EventPublisher,
       ],
-      exports: [NatsClient, NatsReadiness],
+      exports: [NatsClient, NatsReadiness, EventPublisher],
     };
   }
 }

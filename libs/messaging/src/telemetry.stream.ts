@@ -14,6 +14,7 @@ import {
   TELEMETRY_SUBJECTS,
   TIMESERIES_WRITER_CONSUMER,
 } from './telemetry.subjects';
+import { upsertStream } from './stream.upsert';
 
 export interface TelemetryStreamOptions {
   /** When the stream holds this many bytes not yet written to InfluxDB, publishes are refused. */
@@ -70,25 +71,4 @@ export async function ensureDeadLetterStream(jsm: JetStreamManager): Promise<voi
     max_age: nanos(30 * 24 * 3600 * 1000),
   };
   await upsertStream(jsm, DEAD_LETTER_STREAM, config, false);
-}
-
-/** Creates a stream, or brings an existing one to `config` when `update` is set. */
-async function upsertStream(
-  jsm: JetStreamManager,
-  name: string,
-  config: Partial<StreamConfig>,
-  update: boolean,
-): Promise<void> {
-  try {
-    await jsm.streams.info(name);
-    if (update) await jsm.streams.update(name, config);
-  } catch (error) {
-    if (!/not found/i.test((error as Error).message ?? '')) throw error;
-    try {
-      await jsm.streams.add({ ...config, name });
-    } catch (addError) {
-      // Another replica created it between our look-up and our add.
-      if (!/already in use|already exists/i.test((addError as Error).message)) throw addError;
-    }
-  }
 }

@@ -1,2 +1,9 @@
 export { StorageModule } from './storage.module';
 export { S3Readiness, S3Storage, createS3Client, type S3Options } from './s3.client';
+export {
+  ObjectTooLargeError,
+  uploadStream,
+  type StreamUploadOptions,
+  type StreamUploadResult,
+} from './multipart.upload';
+export { isS3NotFound, s3ErrorCode } from './s3.errors';

@@ -1,0 +1,150 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { nanos } from '@nats-io/nats-core';
+import {
+  AckPolicy,
+  RetentionPolicy,
+  StorageType,
+  jetstream,
+  jetstreamManager,
+  type Consumer,
+  type ConsumerMessages,
+  type JsMsg,
+} from '@nats-io/jetstream';
+import { APP_CONFIG } from '@iotwins/config';
+import {
+  EventPublisher,
+  NatsClient,
+  S3_NOTIFICATIONS_RELAY_CONSUMER,
+  S3_NOTIFICATIONS_STREAM,
+  S3_NOTIFICATIONS_SUBJECT,
+  createEvent,
+  objectstoreEventSubject,
+  upsertStream,
+} from '@iotwins/messaging';
+import type { ObjectstoreConfig } from '../app.config';
+import { APP_NAME } from '../app.name';
+import { BucketRegistry } from '../buckets/bucket.registry';
+import { s3NotificationSchema, translateRecord } from './s3-notification';
+
+/** How long MinIO's notifications wait for the relay before they expire. */
+const NOTIFICATIONS_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
+const RETRY_DELAY_MS = 2_000;
+
+/**
+ * Every object change reaches S3 either through this API or through a presigned URL; MinIO
+ * reports both to a JetStream stream (its NATS target, with a queue directory for when NATS
+ * is away). The relay turns each into a platform event of the bucket's tenant and only then
+ * acknowledges, so an event is published at least once and, thanks to its deterministic id,
+ * stored once.
+ */
+@Injectable()
+export class S3EventRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(S3EventRelay.name);
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private messages: ConsumerMessages | undefined;
+
+  constructor(
+    private readonly nats: NatsClient,
+    private readonly registry: BucketRegistry,
+    private readonly events: EventPublisher,
+    @Inject(APP_CONFIG) private readonly config: ObjectstoreConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const jsm = await jetstreamManager(this.nats.nc);
+    // The stream must exist before MinIO's first notification, or MinIO keeps retrying it.
+    await upsertStream(
+      jsm,
+      S3_NOTIFICATIONS_STREAM,
+      {
+        subjects: [S3_NOTIFICATIONS_SUBJECT],
+        retention: RetentionPolicy.Limits,
+        storage: StorageType.File,
+        max_age: nanos(NOTIFICATIONS_MAX_AGE_MS),
+      },
+      false,
+    );
+    await jsm.consumers.add(S3_NOTIFICATIONS_STREAM, {
+      durable_name: S3_NOTIFICATIONS_RELAY_CONSUMER,
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: nanos(30_000),
+    });
+    if (!this.config.OBJECTSTORE_EVENT_RELAY_ENABLED) return;
+    const consumer = await jetstream(this.nats.nc).consumers.get(
+      S3_NOTIFICATIONS_STREAM,
+      S3_NOTIFICATIONS_RELAY_CONSUMER,
+    );
+    this.running = true;
+    this.loop = this.consume(consumer);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.running = false;
+    await this.messages?.close();
+    await this.loop;
+  }
+
+  private async consume(consumer: Consumer): Promise<void> {
+    while (this.running) {
+      try {
+        this.messages = await consumer.consume({ max_messages: 256 });
+        for await (const message of this.messages) await this.relay(message);
+      } catch (error) {
+        if (!this.running) break;
+        this.logger.warn(
+          { err: (error as Error).message },
+          'S3 notification consumer failed; retrying',
+        );
+        await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+      }
+    }
+  }
+
+  private async relay(message: JsMsg): Promise<void> {
+    let records;
+    try {
+      records = s3NotificationSchema.parse(message.json()).Records;
+    } catch (error) {
+      // Not an S3 notification: retrying cannot fix it.
+      this.logger.error(
+        { err: (error as Error).message, seq: message.seq },
+        'unreadable S3 notification dropped',
+      );
+      message.term();
+      return;
+    }
+    try {
+      for (const record of records) {
+        const event = translateRecord(record);
+        if (!event) continue;
+        const bucket = await this.registry.find(event.physicalBucket);
+        if (!bucket) continue; // a bucket this app did not make
+        const { tenant, name } = bucket.record;
+        await this.events.publish(
+          objectstoreEventSubject(tenant, event.type),
+          createEvent({
+            id: event.id,
+            type: event.type,
+            source: APP_NAME,
+            tenant,
+            data: { bucket: name, ...event.data },
+          }),
+        );
+      }
+      message.ack();
+    } catch (error) {
+      this.logger.warn(
+        { err: (error as Error).message, seq: message.seq },
+        'S3 notification not relayed yet',
+      );
+      message.nak(RETRY_DELAY_MS);
+    }
+  }
+}

@@ -1,0 +1,182 @@
+import type { IncomingMessage } from 'node:http';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Head,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Put,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CurrentCaller, RequireRoles, Role, type Caller } from '@iotwins/auth';
+import { APP_CONFIG } from '@iotwins/config';
+import type { ObjectstoreConfig } from '../app.config';
+import { parseListQuery } from './list-query';
+import { sendObject } from './object-reply';
+import {
+  CopiedObjectDto,
+  CopyObjectDto,
+  ObjectAclDto,
+  ObjectAclViewDto,
+  ObjectListDto,
+  ObjectWrittenDto,
+} from './objects.dto';
+import { ObjectsService } from './objects.service';
+
+const KEY_PARAM = {
+  name: '*',
+  description: 'The object key, slashes included (metrics/2021/February/data.csv)',
+};
+
+/** Objects of the caller's tenant's buckets. Keys are the rest of the path after objects/. */
+@ApiTags('objects')
+@Controller('v1/buckets/:bucket')
+export class ObjectsController {
+  constructor(
+    private readonly objects: ObjectsService,
+    @Inject(APP_CONFIG) private readonly config: ObjectstoreConfig,
+  ) {}
+
+  @Put('objects/*')
+  @RequireRoles(Role.ObjectsWrite)
+  @ApiOperation({
+    summary: 'Upload an object, streamed to S3 (multipart when large)',
+    description:
+      'The body is the object. Content-Type, Cache-Control, Content-Disposition, Content-Encoding, ' +
+      'Content-Language and x-amz-meta-* headers are kept; x-iotwins-acl sets the object’s own ACL. ' +
+      'The answer carries the SHA-256 of the bytes received.',
+  })
+  @ApiParam(KEY_PARAM)
+  put(
+    @CurrentCaller() caller: Caller,
+    @Param('bucket') bucket: string,
+    @Param('*') key: string,
+    @Req() request: FastifyRequest,
+  ): Promise<ObjectWrittenDto> {
+    return this.objects.put(caller, bucket, key, request.headers, request.body as IncomingMessage);
+  }
+
+  // Declared before the GET so Fastify does not derive its own HEAD route from it.
+  @Head('objects/*')
+  @RequireRoles(Role.ObjectsRead)
+  @ApiOperation({ summary: 'Headers of an object: size, ETag, type, metadata' })
+  @ApiParam(KEY_PARAM)
+  async head(
+    @CurrentCaller() caller: Caller,
+    @Param('bucket') bucket: string,
+    @Param('*') key: string,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const read = await this.objects.read(
+      caller,
+      caller.tenant,
+      bucket,
+      key,
+      'HEAD',
+      request.headers,
+    );
+    await sendObject(reply, read, 'HEAD');
+  }
+
+  @Get('objects/*')
+  @RequireRoles(Role.ObjectsRead)
+  @ApiOperation({
+    summary: 'Download an object, streamed from S3',
+    description: 'Range, If-None-Match, If-Modified-Since, If-Match and If-Unmodified-Since apply.',
+  })
+  @ApiParam(KEY_PARAM)
+  async get(
+    @CurrentCaller() caller: Caller,
+    @Param('bucket') bucket: string,
+    @Param('*') key: string,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const read = await this.objects.read(
+      caller,
+      caller.tenant,
+      bucket,
+      key,
+      'GET',
+      request.headers,
+    );
+    await sendObject(reply, read, 'GET');
+  }
+
+  @Delete('objects/*')
+  @HttpCode(204)
+  @RequireRoles(Role.ObjectsWrite)
+  @ApiOperation({ summary: 'Delete an object' })
+  @ApiParam(KEY_PARAM)
+  async delete(
+    @CurrentCaller() caller: Caller,
+    @Param('bucket') bucket: string,
+    @Param('*') key: string,
+  ): Promise<void> {
+    await this.objects.delete(caller, bucket, key);
+  }
+
+  @Get('objects')
+  @RequireRoles(Role.ObjectsRead)
+  @ApiOperation({ summary: 'List keys, by prefix, with "/" folding deeper keys into folders' })
+  @ApiQuery({ name: 'prefix', required: false })
+  @ApiQuery({ name: 'delimiter', required: false, enum: ['/'] })
+  @ApiQuery({ name: 'limit', required: false })
+  @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
+  list(
+    @CurrentCaller() caller: Caller,
+    @Param('bucket') bucket: string,
+    @Query() query: Record<string, unknown>,
+  ): Promise<ObjectListDto> {
+    return this.objects.list(
+      caller,
+      bucket,
+      parseListQuery(query, this.config.OBJECTSTORE_LIST_MAX_KEYS),
+    );
+  }
+
+  @Post('copies')
+  @RequireRoles(Role.ObjectsWrite)
+  @ApiOperation({ summary: 'Copy an object server-side into this bucket (up to 5 GiB)' })
+  copy(
+    @CurrentCaller() caller: Caller,
+    @Param('bucket') bucket: string,
+    @Body() body: CopyObjectDto,
+  ): Promise<CopiedObjectDto> {
+    return this.objects.copy(caller, bucket, body);
+  }
+
+  @Get('object-acls/*')
+  @RequireRoles(Role.ObjectsRead)
+  @ApiOperation({ summary: 'An object’s own ACL and the ACL in effect' })
+  @ApiParam(KEY_PARAM)
+  getAcl(
+    @CurrentCaller() caller: Caller,
+    @Param('bucket') bucket: string,
+    @Param('*') key: string,
+  ): Promise<ObjectAclViewDto> {
+    return this.objects.getAcl(caller, bucket, key);
+  }
+
+  @Put('object-acls/*')
+  @RequireRoles(Role.ObjectsWrite)
+  @ApiOperation({ summary: 'Set an object’s own ACL, or null to follow the bucket’s' })
+  @ApiParam(KEY_PARAM)
+  putAcl(
+    @CurrentCaller() caller: Caller,
+    @Param('bucket') bucket: string,
+    @Param('*') key: string,
+    @Body() body: ObjectAclDto,
+  ): Promise<ObjectAclViewDto> {
+    return this.objects.setAcl(caller, bucket, key, body.acl);
+  }
+}

@@ -1,0 +1,193 @@
+import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Client } from 'minio';
+
+export interface StreamUploadOptions {
+  /** Bytes per S3 part; the upload holds at most (concurrency + 1) of these in memory. */
+  partSize: number;
+  /** Parts sent at once. */
+  concurrency: number;
+  /** The upload fails with ObjectTooLargeError as soon as more bytes than this arrive. */
+  maxBytes: number;
+  /** Content-Type, Cache-Control, x-amz-meta-* and other headers stored with the object. */
+  headers: Record<string, string>;
+}
+
+export interface StreamUploadResult {
+  etag: string;
+  versionId: string | null;
+  size: number;
+  /** Hex SHA-256 of the bytes as they arrived. */
+  sha256: string;
+  multipart: boolean;
+}
+
+export class ObjectTooLargeError extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`The object exceeds ${maxBytes} bytes`);
+  }
+}
+
+/**
+ * Streams a body into S3 without holding it: bodies up to one part go up in one PUT, larger
+ * ones as a multipart upload with a bounded number of parts in flight. A body that ends in an
+ * error (the sender went away, the size limit) aborts the multipart upload, so a half-sent
+ * body never becomes an object. minio's own putObject would complete the upload with what
+ * had arrived, and buffers a whole part per guessed size when the length is unknown.
+ */
+export async function uploadStream(
+  client: Client,
+  bucket: string,
+  key: string,
+  source: AsyncIterable<Buffer>,
+  options: StreamUploadOptions,
+): Promise<StreamUploadResult> {
+  const upload = new PartUploader(client, bucket, key, options);
+  try {
+    return await upload.run(source);
+  } catch (error) {
+    await upload.abort();
+    throw error;
+  }
+}
+
+class PartUploader {
+  private readonly hash = createHash('sha256');
+  private readonly spare: Buffer[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly etags: { part: number; etag: string }[] = [];
+  private uploadId: string | undefined;
+  private failure: unknown;
+  private size = 0;
+  private parts = 0;
+
+  constructor(
+    private readonly client: Client,
+    private readonly bucket: string,
+    private readonly key: string,
+    private readonly options: StreamUploadOptions,
+  ) {}
+
+  async run(source: AsyncIterable<Buffer>): Promise<StreamUploadResult> {
+    const { partSize, maxBytes } = this.options;
+    let part = this.buffer();
+    let filled = 0;
+    for await (const chunk of source) {
+      this.size += chunk.length;
+      if (this.size > maxBytes) throw new ObjectTooLargeError(maxBytes);
+      this.hash.update(chunk);
+      let offset = 0;
+      while (offset < chunk.length) {
+        const copied = chunk.copy(part, filled, offset);
+        offset += copied;
+        filled += copied;
+        if (filled === partSize) {
+          await this.send(part, filled);
+          part = this.buffer();
+          filled = 0;
+        }
+      }
+    }
+    if (this.uploadId === undefined) {
+      const { etag, versionId } = await this.putWhole(part.subarray(0, filled));
+      return { etag, versionId, size: this.size, sha256: this.digest(), multipart: false };
+    }
+    if (filled > 0) await this.send(part, filled);
+    await this.settle();
+    this.etags.sort((a, b) => a.part - b.part);
+    const { etag, versionId } = await this.client.completeMultipartUpload(
+      this.bucket,
+      this.key,
+      this.uploadId,
+      this.etags,
+    );
+    this.uploadId = undefined;
+    return { etag, versionId, size: this.size, sha256: this.digest(), multipart: true };
+  }
+
+  async abort(): Promise<void> {
+    await Promise.allSettled(this.inFlight);
+    if (this.uploadId === undefined) return;
+    const uploadId = this.uploadId;
+    this.uploadId = undefined;
+    // Best effort: MinIO also expires stale multipart uploads on its own.
+    await this.client.abortMultipartUpload(this.bucket, this.key, uploadId).catch(() => undefined);
+  }
+
+  private digest(): string {
+    return this.hash.digest('hex');
+  }
+
+  private buffer(): Buffer {
+    return this.spare.pop() ?? Buffer.allocUnsafe(this.options.partSize);
+  }
+
+  private async send(part: Buffer, length: number): Promise<void> {
+    this.uploadId ??= await this.client.initiateNewMultipartUpload(this.bucket, this.key, {
+      ...this.options.headers,
+    });
+    while (this.inFlight.size >= this.options.concurrency) await Promise.race(this.inFlight);
+    this.throwIfFailed();
+    const partNumber = ++this.parts;
+    const uploadId = this.uploadId;
+    const sending = this.sendPart(uploadId, partNumber, part.subarray(0, length))
+      .then((etag) => {
+        this.etags.push({ part: partNumber, etag });
+        this.spare.push(part);
+      })
+      .catch((error: unknown) => {
+        this.failure ??= error;
+      })
+      .finally(() => this.inFlight.delete(sending));
+    this.inFlight.add(sending);
+  }
+
+  /** One PUT, with the headers exactly as given (minio's putObject would rename some). */
+  private async putWhole(body: Buffer): Promise<{ etag: string; versionId: string | null }> {
+    const response: IncomingMessage = await this.client.makeRequestAsync(
+      {
+        method: 'PUT',
+        bucketName: this.bucket,
+        objectName: this.key,
+        headers: { ...this.options.headers },
+      },
+      body,
+      [200],
+    );
+    response.resume();
+    const version = response.headers['x-amz-version-id'];
+    return {
+      etag: unquote(response.headers.etag),
+      versionId: typeof version === 'string' ? version : null,
+    };
+  }
+
+  private async sendPart(uploadId: string, partNumber: number, body: Buffer): Promise<string> {
+    const response: IncomingMessage = await this.client.makeRequestAsync(
+      {
+        method: 'PUT',
+        bucketName: this.bucket,
+        objectName: this.key,
+        query: `partNumber=${partNumber}&uploadId=${encodeURIComponent(uploadId)}`,
+      },
+      body,
+      [200],
+    );
+    response.resume();
+    if (!response.headers.etag) throw new Error(`S3 answered part ${partNumber} without an ETag`);
+    return unquote(response.headers.etag);
+  }
+
+  private async settle(): Promise<void> {
+    await Promise.allSettled(this.inFlight);
+    this.throwIfFailed();
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+}
+
+function unquote(etag: string | undefined): string {
+  return (etag ?? '').replace(/^"|"$/g, '');
+}
