@@ -49,6 +49,8 @@ export const tokens = {
   gatewayA: () => clientToken('gateway-tenant-a', requireEnv('KEYCLOAK_GATEWAY_TENANT_A_SECRET')),
   gatewayB: () => clientToken('gateway-tenant-b', requireEnv('KEYCLOAK_GATEWAY_TENANT_B_SECRET')),
   alice: () => userToken('alice', requireEnv('KEYCLOAK_ALICE_PASSWORD')),
+  /** tenant-a with read roles only. */
+  carol: () => userToken('carol', requireEnv('KEYCLOAK_CAROL_PASSWORD')),
   bob: () => userToken('bob', requireEnv('KEYCLOAK_BOB_PASSWORD')),
   operator: () => userToken('operator', requireEnv('KEYCLOAK_OPERATOR_PASSWORD')),
   noAudience: () => clientToken('no-audience', requireEnv('KEYCLOAK_NO_AUDIENCE_SECRET')),

@@ -55,13 +55,27 @@ export class ObjectsController {
       'The answer carries the SHA-256 of the bytes received.',
   })
   @ApiParam(KEY_PARAM)
-  put(
+  async put(
     @CurrentCaller() caller: Caller,
     @Param('bucket') bucket: string,
     @Param('*') key: string,
     @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ObjectWrittenDto> {
-    return this.objects.put(caller, bucket, key, request.headers, request.body as IncomingMessage);
+    try {
+      return await this.objects.put(
+        caller,
+        bucket,
+        key,
+        request.headers,
+        request.body as IncomingMessage,
+      );
+    } catch (error) {
+      // A refused upload's body is left unread: the connection closes after the answer, or
+      // it would sit paused, half-read, until the sender gave up.
+      if (!request.raw.complete) void reply.header('connection', 'close');
+      throw error;
+    }
   }
 
   // Declared before the GET so Fastify does not derive its own HEAD route from it.
