@@ -12,7 +12,7 @@ export const objectstoreEnvSchema = baseEnvSchema.extend({
   /** The MinIO notification target (a NATS JetStream target) new buckets report to. */
   S3_NOTIFY_ARN: z.string().min(1).default('arn:minio:sqs::IOTWINS:nats'),
   OBJECTSTORE_MAX_OBJECT_BYTES: env.positiveInt(5 * 1024 * MIB),
-  OBJECTSTORE_PART_SIZE_BYTES: env.positiveInt(16 * MIB).refine((bytes) => bytes >= 5 * MIB, {
+  OBJECTSTORE_PART_SIZE_BYTES: env.positiveInt(8 * MIB).refine((bytes) => bytes >= 5 * MIB, {
     message: 'S3 parts are at least 5 MiB (5242880)',
   }),
   OBJECTSTORE_UPLOAD_CONCURRENCY: env.positiveInt(2),

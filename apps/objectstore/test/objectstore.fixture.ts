@@ -1,4 +1,5 @@
-import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import type { NatsConnection, Subscription } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
 import { loadConfig } from '@iotwins/config';
 import { parseEvent, type EventEnvelope } from '@iotwins/messaging';
 import {
@@ -54,16 +55,18 @@ export class Api {
   constructor(
     readonly baseUrl: string,
     private readonly token?: string,
+    /** Sent as ?tenant=, the way platform admins act on a tenant. */
+    private readonly tenant?: string,
   ) {}
 
-  as(token: string | undefined): Api {
-    return new Api(this.baseUrl, token);
+  as(token: string | undefined, tenant?: string): Api {
+    return new Api(this.baseUrl, token, tenant);
   }
 
   request(
     method: string,
     path: string,
-    init: { body?: BodyInit; headers?: Record<string, string>; json?: unknown } = {},
+    init: { body?: RequestInit['body']; headers?: Record<string, string>; json?: unknown } = {},
   ): Promise<Response> {
     const headers: Record<string, string> = { ...init.headers };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
@@ -72,6 +75,7 @@ export class Api {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(init.json);
     }
+    if (this.tenant) path += `${path.includes('?') ? '&' : '?'}tenant=${this.tenant}`;
     return fetch(`${this.baseUrl}${path}`, {
       method,
       headers,
@@ -87,7 +91,7 @@ export class Api {
   putObject(
     bucket: string,
     key: string,
-    body: BodyInit,
+    body: RequestInit['body'],
     headers: Record<string, string> = {},
   ): Promise<Response> {
     return this.request('PUT', `/v1/buckets/${bucket}/objects/${encodeKey(key)}`, {
@@ -103,7 +107,13 @@ export class Api {
 
 /** Keys travel URL-encoded per segment, with their slashes as path separators. */
 export function encodeKey(key: string): string {
-  return key.split('/').map(encodeURIComponent).join('/');
+  // Dot segments are encoded too, or fetch would resolve them away before sending.
+  return key
+    .split('/')
+    .map((segment) =>
+      encodeURIComponent(segment).replace(/^\.{1,2}$/, (dots) => '%2E'.repeat(dots.length)),
+    )
+    .join('/');
 }
 
 /** Collects the platform events of a tenant's objectstore, as any subscriber would see them. */

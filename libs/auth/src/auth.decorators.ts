@@ -2,7 +2,9 @@ import { SetMetadata, createParamDecorator, ExecutionContext } from '@nestjs/com
 import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { applyDecorators } from '@nestjs/common';
 import { PUBLIC_ROUTE } from '@iotwins/observability';
+import { ProblemException } from '@iotwins/http';
 import type { Caller, Role } from './caller';
+import { assertTenantAccess } from './tenant-access';
 
 export const REQUIRED_ROLES = 'iotwins:required-roles';
 export const ACCEPTS_CLIENT_SECRET = 'iotwins:accepts-client-secret';
@@ -36,5 +38,26 @@ export const CurrentCaller = createParamDecorator(
     const caller = request[CALLER_KEY] as Caller | undefined;
     if (!caller) throw new Error('CurrentCaller used on a route without authentication');
     return caller;
+  },
+);
+
+/**
+ * The tenant a request acts on: the caller's own, or the one named by `?tenant=`, which only
+ * a platform admin may name when it is not the caller's (403 otherwise).
+ */
+export const ActingTenant = createParamDecorator(
+  (_: unknown, context: ExecutionContext): string => {
+    const request = context
+      .switchToHttp()
+      .getRequest<{ query?: Record<string, unknown> } & Record<string, unknown>>();
+    const caller = request[CALLER_KEY] as Caller | undefined;
+    if (!caller) throw new Error('ActingTenant used on a route without authentication');
+    const named = request.query?.tenant;
+    if (named === undefined) return caller.tenant;
+    if (typeof named !== 'string' || !/^[A-Za-z0-9_-]{1,128}$/.test(named)) {
+      throw ProblemException.of(400, 'invalid-tenant', 'tenant must be one tenant name');
+    }
+    assertTenantAccess(caller, named);
+    return named;
   },
 );

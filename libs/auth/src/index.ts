@@ -2,6 +2,7 @@ export { AuthModule } from './auth.module';
 export { AuthGuard } from './auth.guard';
 export {
   AcceptClientSecret,
+  ActingTenant,
   CALLER_KEY,
   CurrentCaller,
   Public,

@@ -1,12 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { CurrentCaller, RequireRoles, Role, type Caller } from '@iotwins/auth';
+import { ActingTenant, CurrentCaller, RequireRoles, Role, type Caller } from '@iotwins/auth';
 import { ProblemException } from '@iotwins/http';
 import { BucketsService } from './buckets.service';
+import { TENANT_QUERY } from '../access/tenant-query';
 import { BucketAclDto, BucketDto, BucketListDto, CreateBucketDto } from './buckets.dto';
 
 /** The caller's tenant's buckets; the tenant always comes from the token. */
 @ApiTags('buckets')
+@ApiQuery(TENANT_QUERY)
 @Controller('v1/buckets')
 export class BucketsController {
   constructor(private readonly buckets: BucketsService) {}
@@ -14,22 +16,30 @@ export class BucketsController {
   @Post()
   @RequireRoles(Role.ObjectsWrite)
   @ApiOperation({ summary: 'Create a bucket; the caller becomes its owner' })
-  create(@CurrentCaller() caller: Caller, @Body() body: CreateBucketDto): Promise<BucketDto> {
-    return this.buckets.create(caller, body.name, body.acl);
+  create(
+    @CurrentCaller() caller: Caller,
+    @ActingTenant() tenant: string,
+    @Body() body: CreateBucketDto,
+  ): Promise<BucketDto> {
+    return this.buckets.create(caller, tenant, body.name, body.acl);
   }
 
   @Get()
   @RequireRoles(Role.ObjectsRead)
   @ApiOperation({ summary: 'Buckets of the caller’s tenant' })
-  async list(@CurrentCaller() caller: Caller): Promise<BucketListDto> {
-    return { buckets: await this.buckets.list(caller) };
+  async list(@ActingTenant() tenant: string): Promise<BucketListDto> {
+    return { buckets: await this.buckets.list(tenant) };
   }
 
   @Get(':bucket')
   @RequireRoles(Role.ObjectsRead)
   @ApiOperation({ summary: 'One bucket: owner, ACL, creation time' })
-  get(@CurrentCaller() caller: Caller, @Param('bucket') bucket: string): Promise<BucketDto> {
-    return this.buckets.get(caller, bucket);
+  get(
+    @CurrentCaller() caller: Caller,
+    @ActingTenant() tenant: string,
+    @Param('bucket') bucket: string,
+  ): Promise<BucketDto> {
+    return this.buckets.get(caller, tenant, bucket);
   }
 
   @Delete(':bucket')
@@ -39,12 +49,13 @@ export class BucketsController {
   @ApiQuery({ name: 'force', required: false, enum: ['true', 'false'] })
   async delete(
     @CurrentCaller() caller: Caller,
+    @ActingTenant() tenant: string,
     @Param('bucket') bucket: string,
     @Query('force') force?: string,
   ): Promise<void> {
     if (force !== undefined && force !== 'true' && force !== 'false')
       throw ProblemException.of(400, 'invalid-query', 'force must be true or false');
-    await this.buckets.delete(caller, bucket, force === 'true');
+    await this.buckets.delete(caller, tenant, bucket, force === 'true');
   }
 
   @Get(':bucket/acl')
@@ -52,9 +63,10 @@ export class BucketsController {
   @ApiOperation({ summary: 'The bucket’s ACL, the default of its objects' })
   async getAcl(
     @CurrentCaller() caller: Caller,
+    @ActingTenant() tenant: string,
     @Param('bucket') bucket: string,
   ): Promise<BucketAclDto> {
-    return { acl: (await this.buckets.get(caller, bucket)).acl };
+    return { acl: (await this.buckets.get(caller, tenant, bucket)).acl };
   }
 
   @Put(':bucket/acl')
@@ -62,9 +74,10 @@ export class BucketsController {
   @ApiOperation({ summary: 'Change the bucket’s ACL (owner and platform admins)' })
   async putAcl(
     @CurrentCaller() caller: Caller,
+    @ActingTenant() tenant: string,
     @Param('bucket') bucket: string,
     @Body() body: BucketAclDto,
   ): Promise<BucketAclDto> {
-    return { acl: (await this.buckets.setAcl(caller, bucket, body.acl)).acl };
+    return { acl: (await this.buckets.setAcl(caller, tenant, bucket, body.acl)).acl };
   }
 }

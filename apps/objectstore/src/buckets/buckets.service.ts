@@ -43,12 +43,17 @@ export class BucketsService {
     return { ...stored, name };
   }
 
-  async create(caller: Caller, name: string, acl: Acl = 'private'): Promise<BucketDto> {
+  async create(
+    caller: Caller,
+    tenant: string,
+    name: string,
+    acl: Acl = 'private',
+  ): Promise<BucketDto> {
     const problem = bucketNameProblem(name);
     if (problem) throw ProblemException.of(400, 'invalid-bucket-name', `Bucket name ${problem}`);
-    const physical = physicalBucketName(caller.tenant, name);
+    const physical = physicalBucketName(tenant, name);
     const record = {
-      tenant: caller.tenant,
+      tenant,
       name,
       owner: caller.subject,
       acl,
@@ -68,7 +73,7 @@ export class BucketsService {
       await this.storage.remove(physical).catch(() => undefined);
       throw this.storageProblem(error, name);
     }
-    await this.publish(caller.tenant, ObjectstoreEventType.BucketCreated, {
+    await this.publish(tenant, ObjectstoreEventType.BucketCreated, {
       bucket: name,
       owner: record.owner,
       acl,
@@ -76,26 +81,26 @@ export class BucketsService {
     return view(record);
   }
 
-  async list(caller: Caller): Promise<BucketDto[]> {
-    const prefix = tenantBucketPrefix(caller.tenant);
+  async list(tenant: string): Promise<BucketDto[]> {
+    const prefix = tenantBucketPrefix(tenant);
     const buckets = await this.storage.listWithPrefix(prefix);
     const views: BucketDto[] = [];
     for (const bucket of buckets) {
       const stored = await this.registry.find(bucket.name);
-      if (!stored || stored.record.deletedAt || stored.record.tenant !== caller.tenant) continue;
+      if (!stored || stored.record.deletedAt || stored.record.tenant !== tenant) continue;
       views.push(view(stored.record));
     }
     return views.sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  async get(caller: Caller, name: string): Promise<BucketDto> {
-    const bucket = await this.resolve(caller.tenant, name);
+  async get(caller: Caller, tenant: string, name: string): Promise<BucketDto> {
+    const bucket = await this.resolve(tenant, name);
     this.assert(mayListBucket(caller, bucket.record), 'read', name);
     return view(bucket.record);
   }
 
-  async setAcl(caller: Caller, name: string, acl: Acl): Promise<BucketDto> {
-    const bucket = await this.resolve(caller.tenant, name);
+  async setAcl(caller: Caller, tenant: string, name: string, acl: Acl): Promise<BucketDto> {
+    const bucket = await this.resolve(tenant, name);
     this.assert(mayAdministerBucket(caller, bucket.record), 'change the ACL of', name);
     const record = { ...bucket.record, acl };
     try {
@@ -109,13 +114,13 @@ export class BucketsService {
         );
       throw error;
     }
-    await this.publish(caller.tenant, ObjectstoreEventType.AclChanged, { bucket: name, acl });
+    await this.publish(tenant, ObjectstoreEventType.AclChanged, { bucket: name, acl });
     return view(record);
   }
 
   /** Deletes an empty bucket; `force` empties it first (owner and admins only, like delete). */
-  async delete(caller: Caller, name: string, force: boolean): Promise<void> {
-    const bucket = await this.resolve(caller.tenant, name);
+  async delete(caller: Caller, tenant: string, name: string, force: boolean): Promise<void> {
+    const bucket = await this.resolve(tenant, name);
     this.assert(mayAdministerBucket(caller, bucket.record), 'delete', name);
     if (force) {
       const removed = await this.storage.empty(bucket.physical);
@@ -141,7 +146,7 @@ export class BucketsService {
       await this.storage.empty(bucket.physical);
       await this.storage.remove(bucket.physical);
     }
-    await this.publish(caller.tenant, ObjectstoreEventType.BucketDeleted, {
+    await this.publish(tenant, ObjectstoreEventType.BucketDeleted, {
       bucket: name,
       owner: bucket.record.owner,
       acl: bucket.record.acl,

@@ -16,7 +16,8 @@ import {
 } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CurrentCaller, RequireRoles, Role, type Caller } from '@iotwins/auth';
+import { ActingTenant, CurrentCaller, RequireRoles, Role, type Caller } from '@iotwins/auth';
+import { TENANT_QUERY } from '../access/tenant-query';
 import { APP_CONFIG } from '@iotwins/config';
 import type { ObjectstoreConfig } from '../app.config';
 import { parseListQuery } from './list-query';
@@ -38,6 +39,7 @@ const KEY_PARAM = {
 
 /** Objects of the caller's tenant's buckets. Keys are the rest of the path after objects/. */
 @ApiTags('objects')
+@ApiQuery(TENANT_QUERY)
 @Controller('v1/buckets/:bucket')
 export class ObjectsController {
   constructor(
@@ -57,6 +59,7 @@ export class ObjectsController {
   @ApiParam(KEY_PARAM)
   async put(
     @CurrentCaller() caller: Caller,
+    @ActingTenant() tenant: string,
     @Param('bucket') bucket: string,
     @Param('*') key: string,
     @Req() request: FastifyRequest,
@@ -65,6 +68,7 @@ export class ObjectsController {
     try {
       return await this.objects.put(
         caller,
+        tenant,
         bucket,
         key,
         request.headers,
@@ -85,19 +89,13 @@ export class ObjectsController {
   @ApiParam(KEY_PARAM)
   async head(
     @CurrentCaller() caller: Caller,
+    @ActingTenant() tenant: string,
     @Param('bucket') bucket: string,
     @Param('*') key: string,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const read = await this.objects.read(
-      caller,
-      caller.tenant,
-      bucket,
-      key,
-      'HEAD',
-      request.headers,
-    );
+    const read = await this.objects.read(caller, tenant, bucket, key, 'HEAD', request.headers);
     await sendObject(reply, read, 'HEAD');
   }
 
@@ -110,19 +108,13 @@ export class ObjectsController {
   @ApiParam(KEY_PARAM)
   async get(
     @CurrentCaller() caller: Caller,
+    @ActingTenant() tenant: string,
     @Param('bucket') bucket: string,
     @Param('*') key: string,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const read = await this.objects.read(
-      caller,
-      caller.tenant,
-      bucket,
-      key,
-      'GET',
-      request.headers,
-    );
+    const read = await this.objects.read(caller, tenant, bucket, key, 'GET', request.headers);
     await sendObject(reply, read, 'GET');
   }
 
@@ -133,10 +125,11 @@ export class ObjectsController {
   @ApiParam(KEY_PARAM)
   async delete(
     @CurrentCaller() caller: Caller,
+    @ActingTenant() tenant: string,
     @Param('bucket') bucket: string,
     @Param('*') key: string,
   ): Promise<void> {
-    await this.objects.delete(caller, bucket, key);
+    await this.objects.delete(caller, tenant, bucket, key);
   }
 
   @Get('objects')
@@ -148,11 +141,13 @@ export class ObjectsController {
   @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
   list(
     @CurrentCaller() caller: Caller,
+    @ActingTenant() tenant: string,
     @Param('bucket') bucket: string,
     @Query() query: Record<string, unknown>,
   ): Promise<ObjectListDto> {
     return this.objects.list(
       caller,
+      tenant,
       bucket,
       parseListQuery(query, this.config.OBJECTSTORE_LIST_MAX_KEYS),
     );
@@ -163,10 +158,11 @@ export class ObjectsController {
   @ApiOperation({ summary: 'Copy an object server-side into this bucket (up to 5 GiB)' })
   copy(
     @CurrentCaller() caller: Caller,
+    @ActingTenant() tenant: string,
     @Param('bucket') bucket: string,
     @Body() body: CopyObjectDto,
   ): Promise<CopiedObjectDto> {
-    return this.objects.copy(caller, bucket, body);
+    return this.objects.copy(caller, tenant, bucket, body);
   }
 
   @Get('object-acls/*')
@@ -175,10 +171,11 @@ export class ObjectsController {
   @ApiParam(KEY_PARAM)
   getAcl(
     @CurrentCaller() caller: Caller,
+    @ActingTenant() tenant: string,
     @Param('bucket') bucket: string,
     @Param('*') key: string,
   ): Promise<ObjectAclViewDto> {
-    return this.objects.getAcl(caller, bucket, key);
+    return this.objects.getAcl(caller, tenant, bucket, key);
   }
 
   @Put('object-acls/*')
@@ -187,10 +184,11 @@ export class ObjectsController {
   @ApiParam(KEY_PARAM)
   putAcl(
     @CurrentCaller() caller: Caller,
+    @ActingTenant() tenant: string,
     @Param('bucket') bucket: string,
     @Param('*') key: string,
     @Body() body: ObjectAclDto,
   ): Promise<ObjectAclViewDto> {
-    return this.objects.setAcl(caller, bucket, key, body.acl);
+    return this.objects.setAcl(caller, tenant, bucket, key, body.acl);
   }
 }

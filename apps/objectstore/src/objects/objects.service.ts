@@ -57,12 +57,13 @@ export class ObjectsService {
 
   async put(
     caller: Caller,
+    tenant: string,
     bucketName: string,
     key: string,
     headers: IncomingHttpHeaders,
     body: AsyncIterable<Buffer>,
   ): Promise<ObjectWrittenDto> {
-    const bucket = await this.buckets.resolve(caller.tenant, bucketName);
+    const bucket = await this.buckets.resolve(tenant, bucketName);
     assertKey(key);
     const declared = Number(headers['content-length']);
     if (Number.isFinite(declared) && declared > this.config.OBJECTSTORE_MAX_OBJECT_BYTES)
@@ -172,8 +173,8 @@ export class ObjectsService {
     return { status: body.statusCode ?? 200, headers: body.headers, body };
   }
 
-  async delete(caller: Caller, bucketName: string, key: string): Promise<void> {
-    const bucket = await this.buckets.resolve(caller.tenant, bucketName);
+  async delete(caller: Caller, tenant: string, bucketName: string, key: string): Promise<void> {
+    const bucket = await this.buckets.resolve(tenant, bucketName);
     assertKey(key);
     const existing = await this.store.ownAcl(bucket.physical, key);
     if (!existing.exists) throw notFound(bucketName, key);
@@ -184,8 +185,13 @@ export class ObjectsService {
     await this.store.remove(bucket.physical, key);
   }
 
-  async list(caller: Caller, bucketName: string, query: ListQuery): Promise<ObjectListDto> {
-    const bucket = await this.buckets.resolve(caller.tenant, bucketName);
+  async list(
+    caller: Caller,
+    tenant: string,
+    bucketName: string,
+    query: ListQuery,
+  ): Promise<ObjectListDto> {
+    const bucket = await this.buckets.resolve(tenant, bucketName);
     assertAllowed(mayListBucket(caller, bucket.record), `list bucket "${bucketName}"`);
     const page = await this.store.list(bucket.physical, {
       prefix: query.prefix,
@@ -203,9 +209,14 @@ export class ObjectsService {
     };
   }
 
-  async copy(caller: Caller, bucketName: string, request: CopyObjectDto): Promise<CopiedObjectDto> {
-    const target = await this.buckets.resolve(caller.tenant, bucketName);
-    const source = await this.buckets.resolve(caller.tenant, request.sourceBucket ?? bucketName);
+  async copy(
+    caller: Caller,
+    tenant: string,
+    bucketName: string,
+    request: CopyObjectDto,
+  ): Promise<CopiedObjectDto> {
+    const target = await this.buckets.resolve(tenant, bucketName);
+    const source = await this.buckets.resolve(tenant, request.sourceBucket ?? bucketName);
     assertKey(request.key);
     assertKey(request.sourceKey);
     const sourceAcl = await this.store.ownAcl(source.physical, request.sourceKey);
@@ -226,8 +237,13 @@ export class ObjectsService {
     }
   }
 
-  async getAcl(caller: Caller, bucketName: string, key: string): Promise<ObjectAclViewDto> {
-    const bucket = await this.buckets.resolve(caller.tenant, bucketName);
+  async getAcl(
+    caller: Caller,
+    tenant: string,
+    bucketName: string,
+    key: string,
+  ): Promise<ObjectAclViewDto> {
+    const bucket = await this.buckets.resolve(tenant, bucketName);
     assertKey(key);
     const own = await this.store.ownAcl(bucket.physical, key);
     if (!own.exists) throw notFound(bucketName, key);
@@ -240,11 +256,12 @@ export class ObjectsService {
 
   async setAcl(
     caller: Caller,
+    tenant: string,
     bucketName: string,
     key: string,
     acl: Acl | null,
   ): Promise<ObjectAclViewDto> {
-    const bucket = await this.buckets.resolve(caller.tenant, bucketName);
+    const bucket = await this.buckets.resolve(tenant, bucketName);
     assertKey(key);
     assertAllowed(
       mayAdministerBucket(caller, bucket.record),
@@ -256,11 +273,11 @@ export class ObjectsService {
       throw objectProblem(error, bucketName, key);
     }
     await this.events.publish(
-      objectstoreEventSubject(caller.tenant, ObjectstoreEventType.AclChanged),
+      objectstoreEventSubject(tenant, ObjectstoreEventType.AclChanged),
       createEvent({
         type: ObjectstoreEventType.AclChanged,
         source: APP_NAME,
-        tenant: caller.tenant,
+        tenant: tenant,
         data: { bucket: bucketName, key, acl },
       }),
     );

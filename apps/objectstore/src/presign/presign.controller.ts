@@ -1,10 +1,13 @@
 import { Body, Controller, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentCaller, RequireRoles, Role, type Caller } from '@iotwins/auth';
+import { ActingTenant, CurrentCaller, RequireRoles, Role, type Caller } from '@iotwins/auth';
+import { ApiQuery } from '@nestjs/swagger';
+import { TENANT_QUERY } from '../access/tenant-query';
 import { PresignRequestDto, PresignedUrlsDto } from './presign.dto';
 import { PresignService } from './presign.service';
 
 @ApiTags('presigned URLs')
+@ApiQuery(TENANT_QUERY)
 @Controller('v1/buckets/:bucket/presigned-urls')
 export class PresignController {
   constructor(private readonly presigner: PresignService) {}
@@ -19,9 +22,10 @@ export class PresignController {
   })
   presign(
     @CurrentCaller() caller: Caller,
+    @ActingTenant() tenant: string,
     @Param('bucket') bucket: string,
     @Body() body: PresignRequestDto,
   ): Promise<PresignedUrlsDto> {
-    return this.presigner.presign(caller, bucket, body);
+    return this.presigner.presign(caller, tenant, bucket, body);
   }
 }

@@ -28,6 +28,7 @@ export class PresignService {
 
   async presign(
     caller: Caller,
+    tenant: string,
     bucketName: string,
     request: PresignRequestDto,
   ): Promise<PresignedUrlsDto> {
@@ -61,7 +62,7 @@ export class PresignService {
         { errors: invalid },
       );
 
-    const bucket = await this.buckets.resolve(caller.tenant, bucketName);
+    const bucket = await this.buckets.resolve(tenant, bucketName);
     const forbidden: ProblemItem[] = [];
     await forEachLimited(request.keys, CHECK_CONCURRENCY, async (key, index) => {
       const allowed =
