@@ -1,11 +1,13 @@
 // A simulated testbed: a wind turbine gateway posts JSON readings over HTTP and a
 // power-quality meter publishes line protocol over MQTT; then the demo reads them back
-// through the query API. Run by scripts/start.sh once the platform is up.
+// through the query API, archives them in the objectstore and uploads a simulation result
+// straight to MinIO through a presigned URL. Run by scripts/start.sh once the platform is up.
 const mqtt = require('mqtt');
 
 const env = process.env;
 const ingest = env.DEMO_INGEST_URL ?? 'http://127.0.0.1:3001';
 const timeseries = env.DEMO_TIMESERIES_URL ?? 'http://127.0.0.1:3002';
+const objectstore = env.DEMO_OBJECTSTORE_URL ?? 'http://127.0.0.1:3003';
 
 async function token() {
   const response = await fetch(`${env.AUTH_ISSUER}/protocol/openid-connect/token`, {
@@ -91,6 +93,65 @@ async function main() {
   const windows = (await mean.json()).series?.[0]?.points ?? [];
   console.log(
     `\nQUERY mean power_kw per 30 s: ${windows.map((p) => `${p.time.slice(11, 19)}=${Math.round(p.fields.power_kw)}`).join(' ')}`,
+  );
+  await archive(bearer, start, end);
+}
+
+/** The objectstore: an export of the readings through the API, a result through a presigned URL. */
+async function archive(bearer, start, end) {
+  const bucket = 'demo-archive';
+  const created = await fetch(`${objectstore}/v1/buckets`, {
+    method: 'POST',
+    headers: { authorization: bearer, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: bucket, acl: 'tenant-read' }),
+  });
+  if (created.status !== 201 && created.status !== 409)
+    throw new Error(
+      `objectstore refused the demo bucket: ${created.status} ${await created.text()}`,
+    );
+  const csv = await (
+    await fetch(
+      `${timeseries}/v1/measurements/wind_turbine/export?format=csv&start=${start}&end=${end}`,
+      { headers: { authorization: bearer } },
+    )
+  ).text();
+  const day = new Date().toISOString().slice(0, 10);
+  const put = await fetch(
+    `${objectstore}/v1/buckets/${bucket}/objects/exports/${day}/wind_turbine.csv`,
+    {
+      method: 'PUT',
+      headers: { authorization: bearer, 'content-type': 'text/csv' },
+      body: csv,
+    },
+  );
+  const stored = await put.json();
+  console.log(
+    `\nOBJECT PUT exports/${day}/wind_turbine.csv: ${put.status} ${stored.size} bytes, sha256 ${stored.sha256}`,
+  );
+
+  const presigned = await fetch(`${objectstore}/v1/buckets/${bucket}/presigned-urls`, {
+    method: 'POST',
+    headers: { authorization: bearer, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      method: 'PUT',
+      keys: [`simulations/${day}/wake-model.json`],
+      expiresIn: 300,
+    }),
+  });
+  const { urls } = await presigned.json();
+  const direct = await fetch(urls[0].url, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ turbine: 'WT-07', wakeLossPercent: 7.4 }),
+  });
+  console.log(`OBJECT presigned PUT straight to MinIO: ${direct.status}`);
+  const listing = await (
+    await fetch(`${objectstore}/v1/buckets/${bucket}/objects`, {
+      headers: { authorization: bearer },
+    })
+  ).json();
+  console.log(
+    `OBJECT list ${bucket}: ${listing.objects.map((o) => `${o.key} (${o.size} B)`).join(', ')}`,
   );
 }
 

@@ -21,6 +21,7 @@ export const objectstoreEnvSchema = baseEnvSchema.extend({
     message: 'S3 presigned URLs live at most 7 days (604800)',
   }),
   OBJECTSTORE_PRESIGN_MAX_KEYS: env.positiveInt(1_000),
+  OBJECTSTORE_REDIRECT_EXPIRY_S: env.positiveInt(60),
   OBJECTSTORE_LIST_MAX_KEYS: env.positiveInt(1_000),
   OBJECTSTORE_EVENT_RELAY_ENABLED: env.bool(true),
 });

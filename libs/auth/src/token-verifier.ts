@@ -38,17 +38,24 @@ interface KeycloakClaims extends JWTPayload {
   resource_access?: Record<string, { roles?: unknown } | undefined>;
 }
 
+/** Verified tokens remembered until they expire, at most this many. */
+const VERIFIED_TOKENS_KEPT = 10_000;
+
 /**
  * Verifies access tokens against the realm's signing keys. The key set URL is discovered
  * from the issuer's OpenID configuration; jose caches the keys and fetches them again when a
  * token names a key id it has not seen, which is how Keycloak key rotation shows up.
  */
 export class TokenVerifier {
+  private readonly verified = new Map<string, { caller: Caller; expiresAtMs: number }>();
   private keySet: ReturnType<typeof createRemoteJWKSet> | undefined;
 
   constructor(private readonly options: TokenVerifierOptions) {}
 
   async verify(token: string): Promise<Caller> {
+    // A client reuses its token for minutes; its signature need not be checked per request.
+    const known = this.verified.get(token);
+    if (known && known.expiresAtMs > Date.now()) return known.caller;
     const keys = await this.keys();
     let payload: KeycloakClaims;
     try {
@@ -62,7 +69,17 @@ export class TokenVerifier {
     } catch (error) {
       throw new InvalidTokenError(describeFailure(error));
     }
-    return this.callerFrom(payload);
+    const caller = this.callerFrom(payload);
+    this.remember(token, caller, payload.exp! * 1000);
+    return caller;
+  }
+
+  private remember(token: string, caller: Caller, expiresAtMs: number): void {
+    if (this.verified.size >= VERIFIED_TOKENS_KEPT) {
+      // Map order is insertion order: the oldest entry goes first.
+      this.verified.delete(this.verified.keys().next().value!);
+    }
+    this.verified.set(token, { caller, expiresAtMs });
   }
 
   private callerFrom(payload: KeycloakClaims): Caller {

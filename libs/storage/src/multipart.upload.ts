@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Client } from 'minio';
+import { fill } from './part.fill';
 
 export interface StreamUploadOptions {
   /** Bytes per S3 part; the upload holds at most (concurrency + 1) of these in memory. */
@@ -70,29 +71,31 @@ class PartUploader {
 
   async run(source: AsyncIterable<Buffer>): Promise<StreamUploadResult> {
     const { partSize, maxBytes } = this.options;
-    let part = this.buffer();
-    let filled = 0;
+    // Chunks are kept as they arrive until a part is full: a small body is never copied
+    // into a part-sized buffer, which would cost a part's worth of memory per request.
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
     for await (const chunk of source) {
       this.size += chunk.length;
       if (this.size > maxBytes) throw new ObjectTooLargeError(maxBytes);
       this.hash.update(chunk);
-      let offset = 0;
-      while (offset < chunk.length) {
-        const copied = chunk.copy(part, filled, offset);
-        offset += copied;
-        filled += copied;
-        if (filled === partSize) {
-          await this.send(part, filled);
-          part = this.buffer();
-          filled = 0;
-        }
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      while (pendingBytes >= partSize) {
+        const part = this.buffer();
+        pending = fill(part, pending);
+        pendingBytes -= partSize;
+        await this.send(part, partSize, true);
       }
     }
+    const rest = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
     if (this.uploadId === undefined) {
-      const { etag, versionId } = await this.putWhole(part.subarray(0, filled));
-      return { etag, versionId, size: this.size, sha256: this.digest(), multipart: false };
+      // The whole body is one part: its SHA-256 also signs the request, no second pass.
+      const sha256 = this.digest();
+      const { etag, versionId } = await this.putWhole(rest, sha256);
+      return { etag, versionId, size: this.size, sha256, multipart: false };
     }
-    if (filled > 0) await this.send(part, filled);
+    if (pendingBytes > 0) await this.send(rest, pendingBytes, false);
     await this.settle();
     this.etags.sort((a, b) => a.part - b.part);
     const { etag, versionId } = await this.client.completeMultipartUpload(
@@ -122,7 +125,7 @@ class PartUploader {
     return this.spare.pop() ?? Buffer.allocUnsafe(this.options.partSize);
   }
 
-  private async send(part: Buffer, length: number): Promise<void> {
+  private async send(part: Buffer, length: number, pooled: boolean): Promise<void> {
     this.uploadId ??= await this.client.initiateNewMultipartUpload(this.bucket, this.key, {
       ...this.options.headers,
     });
@@ -133,7 +136,7 @@ class PartUploader {
     const sending = this.sendPart(uploadId, partNumber, part.subarray(0, length))
       .then((etag) => {
         this.etags.push({ part: partNumber, etag });
-        this.spare.push(part);
+        if (pooled) this.spare.push(part);
       })
       .catch((error: unknown) => {
         this.failure ??= error;
@@ -143,17 +146,15 @@ class PartUploader {
   }
 
   /** One PUT, with the headers exactly as given (minio's putObject would rename some). */
-  private async putWhole(body: Buffer): Promise<{ etag: string; versionId: string | null }> {
-    const response: IncomingMessage = await this.client.makeRequestAsync(
-      {
-        method: 'PUT',
-        bucketName: this.bucket,
-        objectName: this.key,
-        headers: { ...this.options.headers },
-      },
-      body,
-      [200],
-    );
+  private async putWhole(
+    body: Buffer,
+    sha256: string,
+  ): Promise<{ etag: string; versionId: string | null }> {
+    const headers = { ...this.options.headers, 'content-length': String(body.length) };
+    const request = { method: 'PUT', bucketName: this.bucket, objectName: this.key, headers };
+    const response: IncomingMessage = this.client.enableSHA256
+      ? await this.client.makeRequestStreamAsync(request, body, sha256, [200], '')
+      : await this.client.makeRequestAsync(request, body, [200]);
     response.resume();
     const version = response.headers['x-amz-version-id'];
     return {

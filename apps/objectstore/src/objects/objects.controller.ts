@@ -19,6 +19,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ActingTenant, CurrentCaller, RequireRoles, Role, type Caller } from '@iotwins/auth';
 import { TENANT_QUERY } from '../access/tenant-query';
 import { APP_CONFIG } from '@iotwins/config';
+import { ProblemException } from '@iotwins/http';
 import type { ObjectstoreConfig } from '../app.config';
 import { parseListQuery } from './list-query';
 import { sendObject } from './object-reply';
@@ -106,14 +107,34 @@ export class ObjectsController {
     description: 'Range, If-None-Match, If-Modified-Since, If-Match and If-Unmodified-Since apply.',
   })
   @ApiParam(KEY_PARAM)
+  @ApiQuery({
+    name: 'redirect',
+    required: false,
+    enum: ['true', 'false'],
+    description:
+      'true: answer 307 with a short-lived presigned S3 URL instead of streaming the bytes ' +
+      '(same checks; Range and conditions then apply at S3)',
+  })
   async get(
     @CurrentCaller() caller: Caller,
     @ActingTenant() tenant: string,
     @Param('bucket') bucket: string,
     @Param('*') key: string,
+    @Query('redirect') redirect: string | undefined,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
+    if (redirect !== undefined && redirect !== 'true' && redirect !== 'false')
+      throw ProblemException.of(400, 'invalid-query', 'redirect must be true or false');
+    if (redirect === 'true') {
+      const location = await this.objects.downloadUrl(caller, tenant, bucket, key);
+      await reply
+        .status(307)
+        .header('location', location)
+        .header('cache-control', 'no-store')
+        .send();
+      return;
+    }
     const read = await this.objects.read(caller, tenant, bucket, key, 'GET', request.headers);
     await sendObject(reply, read, 'GET');
   }
