@@ -66,7 +66,12 @@ export class Api {
   request(
     method: string,
     path: string,
-    init: { body?: RequestInit['body']; headers?: Record<string, string>; json?: unknown } = {},
+    init: {
+      body?: RequestInit['body'];
+      headers?: Record<string, string>;
+      json?: unknown;
+      redirect?: 'follow' | 'manual';
+    } = {},
   ): Promise<Response> {
     const headers: Record<string, string> = { ...init.headers };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
@@ -80,6 +85,7 @@ export class Api {
       method,
       headers,
       body,
+      redirect: init.redirect,
       duplex: 'half',
     } as RequestInit);
   }
@@ -129,6 +135,9 @@ export class EventTap {
       servers: requireEnv('NATS_URL'),
       user: 'dev',
       pass: requireEnv('NATS_DEV_PASSWORD'),
+      // Resilience specs stop NATS on purpose; the tap comes back with it.
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
     });
     const subscription = nc.subscribe(`events.${tenant}.objectstore.>`);
     const tap = new EventTap(nc, subscription);
