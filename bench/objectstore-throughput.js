@@ -7,20 +7,20 @@
 // Needs the backing services (bash scripts/services.sh up) and built apps (pnpm build).
 // Usage: node bench/objectstore-throughput.js [--seconds 9] [--rounds 3] [--inflight 4] [--sizes 4096,1048576,67108864]
 require('reflect-metadata');
+const { parseArgs } = require('node:util');
 const http = require('node:http');
 const { randomBytes } = require('node:crypto');
 const { applyLocalEnv, startAppProcess, tokens } = require('../libs/testing/dist');
 const { createS3Client } = require('../libs/storage/dist');
 
-const args = Object.fromEntries(
-  process.argv
-    .slice(2)
-    .reduce(
-      (pairs, arg, i, all) =>
-        arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs,
-      [],
-    ),
-);
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string' },
+    rounds: { type: 'string' },
+    inflight: { type: 'string' },
+    sizes: { type: 'string' },
+  },
+});
 const SECONDS = Number(args.seconds ?? 9);
 const ROUNDS = Number(args.rounds ?? 3);
 const INFLIGHT = Number(args.inflight ?? 4);

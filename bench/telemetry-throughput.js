@@ -6,17 +6,18 @@
 // Needs the backing services (bash scripts/services.sh up) and built apps (pnpm build).
 // Usage: node bench/telemetry-throughput.js [--seconds 15] [--batch 5000] [--inflight 4]
 require('reflect-metadata');
+const { parseArgs } = require('node:util');
 const { applyLocalEnv, startAppProcess, tokens } = require('../libs/testing/dist');
 
-const args = Object.fromEntries(
-  process.argv
-    .slice(2)
-    .reduce(
-      (pairs, arg, i, all) =>
-        arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs,
-      [],
-    ),
-);
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string' },
+    batch: { type: 'string' },
+    inflight: { type: 'string' },
+    'latency-seconds': { type: 'string' },
+    pool: { type: 'string' },
+  },
+});
 const SECONDS = Number(args.seconds ?? 15);
 const BATCH = Number(args.batch ?? 5000);
 const INFLIGHT = Number(args.inflight ?? 4);

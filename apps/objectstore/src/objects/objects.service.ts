@@ -71,22 +71,13 @@ export class ObjectsService {
   ): Promise<string> {
     const bucket = await this.buckets.resolve(tenant, bucketName);
     assertKey(key);
+    let ownAcl: Acl | undefined;
     if (readNeedsObjectAcl(principal, bucket.record)) {
       const own = await this.store.ownAcl(bucket.physical, key);
       if (!own.exists) throw notFound(bucketName, key);
-      if (!mayReadObject(principal, bucket.record, own.acl))
-        throw ProblemException.of(
-          403,
-          'object-forbidden',
-          `You may not read "${key}" in bucket "${bucketName}"`,
-        );
-    } else if (!mayReadObject(principal, bucket.record, undefined)) {
-      throw ProblemException.of(
-        403,
-        'object-forbidden',
-        `You may not read "${key}" in bucket "${bucketName}"`,
-      );
+      ownAcl = own.acl;
     }
+    assertAllowed(mayReadObject(principal, bucket.record, ownAcl), readAction(bucketName, key));
     return this.signer.sign(
       'GET',
       bucket.physical,
@@ -184,12 +175,8 @@ export class ObjectsService {
       body = await this.store.fetch(bucket.physical, key, method, conditions);
     } catch (error) {
       // A failed condition or range tells that the object exists: only to those who may read it.
-      if (!isS3NotFound(error) && !(await this.mayRead(principal, bucket, key)))
-        throw ProblemException.of(
-          403,
-          'object-forbidden',
-          `You may not read "${key}" in bucket "${bucketName}"`,
-        );
+      if (!isS3NotFound(error))
+        assertAllowed(await this.mayRead(principal, bucket, key), readAction(bucketName, key));
       throw objectProblem(error, bucketName, key);
     }
     try {
@@ -200,13 +187,7 @@ export class ObjectsService {
         );
         if (tagged > 0) ownAcl = (await this.store.ownAcl(bucket.physical, key)).acl;
       }
-      if (!mayReadObject(principal, bucket.record, ownAcl)) {
-        throw ProblemException.of(
-          403,
-          'object-forbidden',
-          `You may not read "${key}" in bucket "${bucketName}"`,
-        );
-      }
+      assertAllowed(mayReadObject(principal, bucket.record, ownAcl), readAction(bucketName, key));
     } catch (error) {
       body.destroy();
       throw error;
@@ -215,12 +196,9 @@ export class ObjectsService {
   }
 
   async delete(caller: Caller, tenant: string, bucketName: string, key: string): Promise<void> {
-    const bucket = await this.buckets.resolve(tenant, bucketName);
-    assertKey(key);
-    const existing = await this.store.ownAcl(bucket.physical, key);
-    if (!existing.exists) throw notFound(bucketName, key);
+    const { bucket, acl } = await this.existing(tenant, bucketName, key);
     assertAllowed(
-      mayWriteObject(caller, bucket.record, existing.acl),
+      mayWriteObject(caller, bucket.record, acl),
       `delete "${key}" in bucket "${bucketName}"`,
     );
     await this.store.remove(bucket.physical, key);
@@ -284,15 +262,9 @@ export class ObjectsService {
     bucketName: string,
     key: string,
   ): Promise<ObjectAclViewDto> {
-    const bucket = await this.buckets.resolve(tenant, bucketName);
-    assertKey(key);
-    const own = await this.store.ownAcl(bucket.physical, key);
-    if (!own.exists) throw notFound(bucketName, key);
-    assertAllowed(
-      mayReadObject(caller, bucket.record, own.acl),
-      `read "${key}" in bucket "${bucketName}"`,
-    );
-    return { acl: own.acl ?? null, effective: own.acl ?? bucket.record.acl };
+    const { bucket, acl } = await this.existing(tenant, bucketName, key);
+    assertAllowed(mayReadObject(caller, bucket.record, acl), readAction(bucketName, key));
+    return { acl: acl ?? null, effective: acl ?? bucket.record.acl };
   }
 
   async setAcl(
@@ -325,6 +297,19 @@ export class ObjectsService {
     return { acl, effective: acl ?? bucket.record.acl };
   }
 
+  /** The bucket and own ACL of an object that must exist (404 otherwise). */
+  private async existing(
+    tenant: string,
+    bucketName: string,
+    key: string,
+  ): Promise<{ bucket: ResolvedBucket; acl: Acl | undefined }> {
+    const bucket = await this.buckets.resolve(tenant, bucketName);
+    assertKey(key);
+    const own = await this.store.ownAcl(bucket.physical, key);
+    if (!own.exists) throw notFound(bucketName, key);
+    return { bucket, acl: own.acl };
+  }
+
   /** Writes need the bucket's say and, for callers other than the owner, the replaced object's. */
   async assertMayWrite(caller: Caller, bucket: ResolvedBucket, key: string): Promise<void> {
     const existingAcl = writeNeedsExistingAcl(caller, bucket.record)
@@ -352,6 +337,10 @@ export function assertKey(key: string): void {
 
 function assertAllowed(allowed: boolean, action: string): void {
   if (!allowed) throw ProblemException.of(403, 'object-forbidden', `You may not ${action}`);
+}
+
+function readAction(bucket: string, key: string): string {
+  return `read "${key}" in bucket "${bucket}"`;
 }
 
 function notFound(bucket: string, key: string): ProblemException {
