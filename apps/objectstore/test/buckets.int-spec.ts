@@ -1,9 +1,9 @@
 import type { RunningApp } from '@iotwins/testing';
 import {
   Api,
-  EventTap,
   bucketName,
-  principals,
+  EventTap,
+  openSuite,
   startObjectstore,
   type Principals,
 } from './objectstore.fixture';
@@ -15,11 +15,7 @@ describe('objectstore buckets against the real MinIO and NATS', () => {
   let tapA: EventTap;
 
   beforeAll(async () => {
-    [app, who, tapA] = await Promise.all([
-      startObjectstore(),
-      principals(),
-      EventTap.open('tenant-a'),
-    ]);
+    ({ app, who, tap: tapA } = await openSuite());
     api = new Api(app.baseUrl, who.owner);
   });
   afterAll(async () => {

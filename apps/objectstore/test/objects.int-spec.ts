@@ -1,14 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import type { RunningApp } from '@iotwins/testing';
-import {
-  Api,
-  EventTap,
-  bucketName,
-  principals,
-  startObjectstore,
-  type Principals,
-} from './objectstore.fixture';
+import { Api, bucketName, EventTap, openSuite, type Principals } from './objectstore.fixture';
 
 const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
 const MIB = 1024 * 1024;
@@ -22,14 +15,10 @@ describe('objectstore objects against the real MinIO', () => {
 
   beforeAll(async () => {
     // Small parts and a small limit, so multipart and the limit are exercised with little data.
-    [app, who, tap] = await Promise.all([
-      startObjectstore({
-        OBJECTSTORE_PART_SIZE_BYTES: String(5 * MIB),
-        OBJECTSTORE_MAX_OBJECT_BYTES: String(40 * MIB),
-      }),
-      principals(),
-      EventTap.open('tenant-a'),
-    ]);
+    ({ app, who, tap } = await openSuite({
+      OBJECTSTORE_PART_SIZE_BYTES: String(5 * MIB),
+      OBJECTSTORE_MAX_OBJECT_BYTES: String(40 * MIB),
+    }));
     api = new Api(app.baseUrl, who.owner);
     bucket = bucketName('objects');
     expect((await api.createBucket(bucket)).status).toBe(201);

@@ -172,3 +172,15 @@ export class EventTap {
     await this.nc.close();
   }
 }
+
+/** What most specs start with: the app, the principals' tokens and tenant-a's events. */
+export async function openSuite(
+  overrides: Record<string, string> = {},
+): Promise<{ app: RunningApp; who: Principals; tap: EventTap }> {
+  const [app, who, tap] = await Promise.all([
+    startObjectstore(overrides),
+    principals(),
+    EventTap.open('tenant-a'),
+  ]);
+  return { app, who, tap };
+}

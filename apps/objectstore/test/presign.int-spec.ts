@@ -1,9 +1,9 @@
 import type { RunningApp } from '@iotwins/testing';
 import {
   Api,
-  EventTap,
   bucketName,
-  principals,
+  EventTap,
+  openSuite,
   startObjectstore,
   type Principals,
 } from './objectstore.fixture';
@@ -23,14 +23,10 @@ describe('objectstore presigned bulk transfer, edge straight to MinIO', () => {
   let bucket: string;
 
   beforeAll(async () => {
-    [app, who, tap] = await Promise.all([
-      startObjectstore({
-        OBJECTSTORE_PRESIGN_MAX_EXPIRY_S: '3600',
-        OBJECTSTORE_PRESIGN_MAX_KEYS: '50',
-      }),
-      principals(),
-      EventTap.open('tenant-a'),
-    ]);
+    ({ app, who, tap } = await openSuite({
+      OBJECTSTORE_PRESIGN_MAX_EXPIRY_S: '3600',
+      OBJECTSTORE_PRESIGN_MAX_KEYS: '50',
+    }));
     owner = new Api(app.baseUrl, who.owner);
     gateway = owner.as(who.writer);
     bucket = bucketName('bulk');

@@ -40,3 +40,4 @@ export {
   type BucketEventData,
   type ObjectEventData,
 } from './objectstore.events';
+export { consumeUntilStopped, type ConsumeLoop } from './consume.loop';

@@ -12,8 +12,6 @@ import {
   StorageType,
   jetstream,
   jetstreamManager,
-  type Consumer,
-  type ConsumerMessages,
   type JsMsg,
 } from '@nats-io/jetstream';
 import { APP_CONFIG } from '@iotwins/config';
@@ -23,8 +21,10 @@ import {
   S3_NOTIFICATIONS_RELAY_CONSUMER,
   S3_NOTIFICATIONS_STREAM,
   S3_NOTIFICATIONS_SUBJECT,
+  consumeUntilStopped,
   createEvent,
   objectstoreEventSubject,
+  type ConsumeLoop,
   upsertStream,
 } from '@iotwins/messaging';
 import type { ObjectstoreConfig } from '../app.config';
@@ -46,9 +46,7 @@ const RETRY_DELAY_MS = 2_000;
 @Injectable()
 export class S3EventRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(S3EventRelay.name);
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private messages: ConsumerMessages | undefined;
+  private loop: ConsumeLoop | undefined;
 
   constructor(
     private readonly nats: NatsClient,
@@ -81,30 +79,20 @@ export class S3EventRelay implements OnApplicationBootstrap, OnApplicationShutdo
       S3_NOTIFICATIONS_STREAM,
       S3_NOTIFICATIONS_RELAY_CONSUMER,
     );
-    this.running = true;
-    this.loop = this.consume(consumer);
+    this.loop = consumeUntilStopped(
+      consumer,
+      {
+        maxMessages: 256,
+        retryDelayMs: RETRY_DELAY_MS,
+        logger: this.logger,
+        what: 'S3 notification consumer',
+      },
+      (message) => this.relay(message),
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.running = false;
-    await this.messages?.close();
-    await this.loop;
-  }
-
-  private async consume(consumer: Consumer): Promise<void> {
-    while (this.running) {
-      try {
-        this.messages = await consumer.consume({ max_messages: 256 });
-        for await (const message of this.messages) await this.relay(message);
-      } catch (error) {
-        if (!this.running) break;
-        this.logger.warn(
-          { err: (error as Error).message },
-          'S3 notification consumer failed; retrying',
-        );
-        await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
-      }
-    }
+    await this.loop?.stop();
   }
 
   private async relay(message: JsMsg): Promise<void> {

@@ -10,7 +10,6 @@ import {
   jetstream,
   jetstreamManager,
   type Consumer,
-  type ConsumerMessages,
   type JetStreamClient,
   type JsMsg,
 } from '@nats-io/jetstream';
@@ -20,6 +19,7 @@ import {
   TELEMETRY_STREAM,
   TIMESERIES_WRITER_CONSUMER,
   TelemetryHeader,
+  consumeUntilStopped,
   ensureDeadLetterStream,
   ensureTelemetryStream,
   telemetryDeadLetterSubject,
@@ -47,9 +47,7 @@ const NEWLINE = new Uint8Array([10]);
 export class TelemetryWriter implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(TelemetryWriter.name);
   private js!: JetStreamClient;
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private messages: ConsumerMessages | undefined;
+  private stopConsuming: (() => Promise<void>) | undefined;
   private lagTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -67,17 +65,14 @@ export class TelemetryWriter implements OnApplicationBootstrap, OnApplicationShu
     this.js = jetstream(this.nats.nc);
     if (!this.config.TIMESERIES_WRITER_ENABLED) return;
     const consumer = await this.js.consumers.get(TELEMETRY_STREAM, TIMESERIES_WRITER_CONSUMER);
-    this.running = true;
-    this.loop = this.consume(consumer);
+    this.stopConsuming = this.consume(consumer);
     this.lagTimer = setInterval(() => void this.recordLag(consumer), 5_000);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.running = false;
     clearInterval(this.lagTimer);
-    await this.messages?.close();
     // Let in-flight batches finish and ack; anything unacked is redelivered to another writer.
-    await this.loop;
+    await this.stopConsuming?.();
   }
 
   /**
@@ -86,7 +81,7 @@ export class TelemetryWriter implements OnApplicationBootstrap, OnApplicationShu
    * queryable within milliseconds and a flood is written in large batches. At most
    * TIMESERIES_WRITER_CONCURRENCY writes are in flight; the pull waits while they are.
    */
-  private async consume(consumer: Consumer): Promise<void> {
+  private consume(consumer: Consumer): () => Promise<void> {
     const inflight = new Set<Promise<void>>();
     let batch: JsMsg[] = [];
     let bytes = 0;
@@ -103,33 +98,34 @@ export class TelemetryWriter implements OnApplicationBootstrap, OnApplicationShu
         .finally(() => inflight.delete(write));
       inflight.add(write);
     };
-    while (this.running) {
-      try {
-        this.messages = await consumer.consume({
-          max_messages: this.config.TIMESERIES_WRITER_BATCH_MESSAGES * 2,
-        });
-        for await (const message of this.messages) {
-          batch.push(message);
-          bytes += message.data.length;
-          if (
-            batch.length >= this.config.TIMESERIES_WRITER_BATCH_MESSAGES ||
-            bytes >= MAX_WRITE_BYTES
-          ) {
-            flush();
-            while (inflight.size >= this.config.TIMESERIES_WRITER_CONCURRENCY)
-              await Promise.race(inflight);
-          } else if (timer === undefined) {
-            timer = setTimeout(flush, LINGER_MS);
-          }
+    const loop = consumeUntilStopped(
+      consumer,
+      {
+        maxMessages: this.config.TIMESERIES_WRITER_BATCH_MESSAGES * 2,
+        retryDelayMs: 1_000,
+        logger: this.logger,
+        what: 'telemetry consumer',
+      },
+      async (message) => {
+        batch.push(message);
+        bytes += message.data.length;
+        if (
+          batch.length >= this.config.TIMESERIES_WRITER_BATCH_MESSAGES ||
+          bytes >= MAX_WRITE_BYTES
+        ) {
+          flush();
+          while (inflight.size >= this.config.TIMESERIES_WRITER_CONCURRENCY)
+            await Promise.race(inflight);
+        } else if (timer === undefined) {
+          timer = setTimeout(flush, LINGER_MS);
         }
-      } catch (error) {
-        if (!this.running) break;
-        this.logger.warn({ err: (error as Error).message }, 'telemetry consumer failed; retrying');
-        await new Promise((resolve) => setTimeout(resolve, 1_000));
-      }
-    }
-    flush();
-    await Promise.allSettled(inflight);
+      },
+    );
+    return async () => {
+      await loop.stop();
+      flush();
+      await Promise.allSettled(inflight);
+    };
   }
 
   private async handle(messages: JsMsg[]): Promise<void> {
