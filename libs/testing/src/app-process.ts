@@ -39,18 +39,24 @@ export async function startAppProcess(
 ): Promise<AppProcess> {
   const port = await freePort();
   const grpcPort = await freePort();
-  const child = spawn(process.execPath, [resolve(repoRoot, `apps/${name}/dist/main.js`)], {
-    env: {
-      ...appEnv(name, {
-        LOG_LEVEL: 'warn',
-        PORT: String(port),
-        GRPC_PORT: String(grpcPort),
-        HOST: '127.0.0.1',
-        ...overrides,
-      }),
+  // APP_NODE_ARGS passes flags to the apps only, e.g. --cpu-prof while a benchmark runs.
+  const nodeArgs = (process.env.APP_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, resolve(repoRoot, `apps/${name}/dist/main.js`)],
+    {
+      env: {
+        ...appEnv(name, {
+          LOG_LEVEL: 'warn',
+          PORT: String(port),
+          GRPC_PORT: String(grpcPort),
+          HOST: '127.0.0.1',
+          ...overrides,
+        }),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   let output = '';
   const keep = (chunk: Buffer): void => {
     output = (output + chunk.toString()).slice(-20_000);
