@@ -72,6 +72,25 @@ export function describeServiceContract(
       expect(await ui.text()).toContain('swagger');
     });
 
+    it('documents exactly the path parameters each route template names', async () => {
+      const openapi = (await (await get('/docs/openapi.json')).json()) as {
+        paths: Record<string, Record<string, { parameters?: { name: string; in: string }[] }>>;
+      };
+      const mismatches: string[] = [];
+      for (const [path, operations] of Object.entries(openapi.paths)) {
+        const named = [...path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]).sort();
+        for (const [method, operation] of Object.entries(operations)) {
+          const documented = (operation.parameters ?? [])
+            .filter((parameter) => parameter.in === 'path')
+            .map((parameter) => parameter.name)
+            .sort();
+          if (JSON.stringify(documented) !== JSON.stringify(named))
+            mismatches.push(`${method} ${path}: ${documented.join(',')}`);
+        }
+      }
+      expect(mismatches).toEqual([]);
+    });
+
     it('refuses a call without a token with 401 problem details and WWW-Authenticate', async () => {
       const response = await get('/v1/me', { 'x-request-id': 'contract-test-1' });
       expect(response.status).toBe(401);

@@ -22,6 +22,7 @@ import { APP_CONFIG } from '@iotwins/config';
 import { ProblemException } from '@iotwins/http';
 import type { ObjectstoreConfig } from '../app.config';
 import { parseListQuery } from './list-query';
+import { ObjectKey } from './object-key.param';
 import { sendObject } from './object-reply';
 import {
   CopiedObjectDto,
@@ -34,7 +35,7 @@ import {
 import { ObjectsService } from './objects.service';
 
 const KEY_PARAM = {
-  name: '*',
+  name: 'path',
   description: 'The object key, slashes included (metrics/2021/February/data.csv)',
 };
 
@@ -62,7 +63,7 @@ export class ObjectsController {
     @CurrentCaller() caller: Caller,
     @ActingTenant() tenant: string,
     @Param('bucket') bucket: string,
-    @Param('*') key: string,
+    @ObjectKey() key: string,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ObjectWrittenDto> {
@@ -92,7 +93,7 @@ export class ObjectsController {
     @CurrentCaller() caller: Caller,
     @ActingTenant() tenant: string,
     @Param('bucket') bucket: string,
-    @Param('*') key: string,
+    @ObjectKey() key: string,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
@@ -119,7 +120,7 @@ export class ObjectsController {
     @CurrentCaller() caller: Caller,
     @ActingTenant() tenant: string,
     @Param('bucket') bucket: string,
-    @Param('*') key: string,
+    @ObjectKey() key: string,
     @Query('redirect') redirect: string | undefined,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
@@ -148,7 +149,7 @@ export class ObjectsController {
     @CurrentCaller() caller: Caller,
     @ActingTenant() tenant: string,
     @Param('bucket') bucket: string,
-    @Param('*') key: string,
+    @ObjectKey() key: string,
   ): Promise<void> {
     await this.objects.delete(caller, tenant, bucket, key);
   }
@@ -194,7 +195,7 @@ export class ObjectsController {
     @CurrentCaller() caller: Caller,
     @ActingTenant() tenant: string,
     @Param('bucket') bucket: string,
-    @Param('*') key: string,
+    @ObjectKey() key: string,
   ): Promise<ObjectAclViewDto> {
     return this.objects.getAcl(caller, tenant, bucket, key);
   }
@@ -207,7 +208,7 @@ export class ObjectsController {
     @CurrentCaller() caller: Caller,
     @ActingTenant() tenant: string,
     @Param('bucket') bucket: string,
-    @Param('*') key: string,
+    @ObjectKey() key: string,
     @Body() body: ObjectAclDto,
   ): Promise<ObjectAclViewDto> {
     return this.objects.setAcl(caller, tenant, bucket, key, body.acl);

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '@iotwins/auth';
 import { ProblemException } from '@iotwins/http';
 import { isSubjectToken } from '@iotwins/messaging';
+import { ObjectKey } from '../objects/object-key.param';
 import { sendObject } from '../objects/object-reply';
 import { ObjectsService, type ObjectRead } from '../objects/objects.service';
 
@@ -20,11 +21,11 @@ export class PublicObjectsController {
 
   @Head('*')
   @ApiOperation({ summary: 'Headers of a public-read object, no token needed' })
-  @ApiParam({ name: '*', description: 'The object key' })
+  @ApiParam({ name: 'path', description: 'The object key, slashes included' })
   async head(
     @Param('tenant') tenant: string,
     @Param('bucket') bucket: string,
-    @Param('*') key: string,
+    @ObjectKey() key: string,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
@@ -33,11 +34,11 @@ export class PublicObjectsController {
 
   @Get('*')
   @ApiOperation({ summary: 'Download a public-read object, no token needed' })
-  @ApiParam({ name: '*', description: 'The object key' })
+  @ApiParam({ name: 'path', description: 'The object key, slashes included' })
   async get(
     @Param('tenant') tenant: string,
     @Param('bucket') bucket: string,
-    @Param('*') key: string,
+    @ObjectKey() key: string,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
