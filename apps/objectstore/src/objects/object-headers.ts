@@ -89,13 +89,3 @@ export function returnedHeaders(s3: IncomingHttpHeaders): Record<string, string>
   }
   return headers;
 }
-
-/** User metadata of an S3 answer, without the prefix. */
-export function userMetadata(s3: IncomingHttpHeaders): Record<string, string> {
-  const metadata: Record<string, string> = {};
-  for (const [name, value] of Object.entries(s3)) {
-    if (name.startsWith(USER_METADATA_PREFIX) && typeof value === 'string')
-      metadata[name.slice(USER_METADATA_PREFIX.length)] = value;
-  }
-  return metadata;
-}

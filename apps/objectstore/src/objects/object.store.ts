@@ -89,16 +89,6 @@ export class ObjectStore {
     else await this.s3.client.setObjectTagging(bucket, key, { [ACL_TAG]: acl }, { versionId: '' });
   }
 
-  async exists(bucket: string, key: string): Promise<boolean> {
-    try {
-      await this.s3.client.statObject(bucket, key);
-      return true;
-    } catch (error) {
-      if (isS3NotFound(error)) return false;
-      throw error;
-    }
-  }
-
   async remove(bucket: string, key: string): Promise<void> {
     await this.s3.client.removeObject(bucket, key);
   }
