@@ -14,14 +14,16 @@ export {
 } from './point';
 export { DEFAULT_TELEMETRY_LIMITS, type TelemetryLimits } from './telemetry-limits';
 export { PointError, checkPointLimits, checkPointShape, type PointShape } from './point.validation';
-export { scanLineProtocol, type ScannedBatch, type SerializedPoint } from './line-protocol.scanner';
+export { scanLineProtocol, type ScannedBatch } from './line-protocol.scanner';
+export { scanLine, type SerializedPoint } from './line-protocol.line-scanner';
+export { LineBatch, MAX_LINE_MESSAGE_BYTES, type LineMessage } from './line-batch';
 export {
   parseLineProtocol,
   type LineError,
   type LineProtocolOptions,
   type ParsedBatch,
 } from './line-protocol.parser';
-export { serializePoint, serializePoints, toSerializedPoints } from './line-protocol.serializer';
+export { serializePoint, serializePoints } from './line-protocol.serializer';
 export { parseJsonPoints, type JsonPointError, type JsonPointsOptions } from './json-points.parser';
 export { CsvHeaderError, parseCsvPoints, type CsvPointsOptions } from './csv-points.parser';
 export { formatRfc3339Nanoseconds, parseRfc3339Nanoseconds } from './rfc3339';

@@ -1,7 +1,9 @@
+import type { SerializedPoint } from './line-protocol.line-scanner';
 import { parseLineProtocol, type LineProtocolOptions } from './line-protocol.parser';
 import { scanLineProtocol } from './line-protocol.scanner';
 import { serializePoint } from './line-protocol.serializer';
-import { DEFAULT_TELEMETRY_LIMITS } from './telemetry-limits';
+import type { Point, Precision } from './point';
+import { DEFAULT_TELEMETRY_LIMITS, type TelemetryLimits } from './telemetry-limits';
 
 /** A small deterministic generator, so a failure names a reproducible line. */
 function random(seed: number): () => number {
@@ -12,7 +14,20 @@ function random(seed: number): () => number {
   };
 }
 
-const MEASUREMENTS = ['m', 'wind', 'x'.repeat(300), '', 'a\\ b', 'tëst', 'time', 'm\t'];
+const MEASUREMENTS = [
+  'm',
+  'wind',
+  'x'.repeat(300),
+  'x'.repeat(256),
+  '',
+  'a\\ b',
+  'tëst',
+  'time',
+  'm\t',
+  ' m',
+  '#m',
+  'a=b',
+];
 const TAGS = [
   '',
   ',t=a',
@@ -24,6 +39,13 @@ const TAGS = [
   ',time=x',
   `,t=${'v'.repeat(2000)}`,
   ',t=a\\,b',
+  ',t=a=b',
+  ',t=a,t=a',
+  ',t=a,u=b,v=c',
+  `,${'k'.repeat(257)}=v`,
+  `,t=${'v'.repeat(1024)}`,
+  ',t=a,',
+  ',t=\u007f',
 ];
 const FIELDS = [
   ' v=1',
@@ -48,6 +70,28 @@ const FIELDS = [
   '',
   ' v=1,',
   ' a=1,b=2,c=3',
+  ' v=123456789012345678i',
+  ' v=1234567890123456789i',
+  ' v=-1.5i',
+  ' v=+5i',
+  ' v=i',
+  ' v=-',
+  ' v=.',
+  ' v=1.',
+  ' v=1e5',
+  ' v=1E-5',
+  ' v=e',
+  ' v=true',
+  ' v=True',
+  ' v=TRUE',
+  ' v=tRue',
+  ' v=-t',
+  ` v=${'9'.repeat(299)}`,
+  ` v=${'9'.repeat(400)}`,
+  ' v=1=2',
+  ' v=1,w=2,v=3',
+  ' s="a\nb",v=1',
+  ' v=1u',
 ];
 const TIMES = [
   '',
@@ -58,41 +102,67 @@ const TIMES = [
   ' 1 2',
   ' 99999999999999999999',
   '  7',
+  ' 7 ',
+  ' 0',
+  ' 000000000000000000000001',
+  ' 1999999999999999999',
+  ' 2000000000000000000',
+  ' 2000000000000000001',
+  ' 1\r',
+  ' 1\t',
 ];
+
+/** The parser's points as the scanner returns them: grouped by measurement, in order. */
+function grouped(points: Point[]): SerializedPoint[] {
+  const groups = new Map<string, SerializedPoint[]>();
+  for (const point of points) {
+    const group = groups.get(point.measurement) ?? [];
+    group.push({ measurement: point.measurement, line: serializePoint(point) });
+    groups.set(point.measurement, group);
+  }
+  return [...groups.values()].flat();
+}
+
+const ODD_LINES = ['', '   ', '# a comment', '# "quoted\nover lines"', '\r'];
 
 describe('scanLineProtocol', () => {
   it('agrees with parseLineProtocol on every line of a generated corpus: same lines kept, same errors', () => {
     const next = random(7);
     const pick = <T>(items: T[]): T => items[Math.floor(next() * items.length)]!;
-    const lines = Array.from(
-      { length: 3_000 },
-      () => `${pick(MEASUREMENTS)}${pick(TAGS)}${pick(FIELDS)}${pick(TIMES)}`,
+    const lines = Array.from({ length: 6_000 }, () =>
+      next() < 0.03
+        ? pick(ODD_LINES)
+        : `${pick(MEASUREMENTS)}${pick(TAGS)}${pick(FIELDS)}${pick(TIMES)}`,
     );
-    const body = lines.join('\n');
-    for (const precision of ['ns', 's'] as const) {
-      for (const unsignedAsInteger of [true, false]) {
+    const variants: [string, Partial<TelemetryLimits>][] = [
+      ['ns', { maxFieldsPerPoint: 2, unsignedAsInteger: true }],
+      ['ns', { maxFieldsPerPoint: 2, unsignedAsInteger: false }],
+      ['s', { maxFieldsPerPoint: 2, unsignedAsInteger: true }],
+      ['s', { maxFieldsPerPoint: 2, unsignedAsInteger: false }],
+      ['ns', { maxTagsPerPoint: 2, minTimestampNs: 2n }],
+      ['ns', { maxPointsPerBatch: 1_500 }],
+    ];
+    for (const separator of ['\n', '\r\n']) {
+      const body = lines.join(separator);
+      for (const [precision, limits] of variants) {
         const options: LineProtocolOptions = {
-          precision,
+          precision: precision as Precision,
           defaultTimestamp: 1_700_000_000_000_000_000n,
           limits: {
             ...DEFAULT_TELEMETRY_LIMITS,
-            maxFieldsPerPoint: 2,
-            unsignedAsInteger,
             maxTimestampNs: 2_000_000_000_000_000_000n,
+            ...limits,
           },
         };
         const full = parseLineProtocol(body, options);
-        const scanned = scanLineProtocol(body, options);
+        const scanned = scanLineProtocol(Buffer.from(body), options);
         // The corpus must exercise both outcomes, or the comparison proves little.
         expect(full.points.length).toBeGreaterThan(100);
         expect(full.errors.length).toBeGreaterThan(100);
         expect(scanned.errors).toEqual(full.errors);
-        expect(scanned.points).toEqual(
-          full.points.map((point) => ({
-            measurement: point.measurement,
-            line: serializePoint(point),
-          })),
-        );
+        expect(scanned.truncated).toBe(full.truncated);
+        expect(scanned.batch.size).toBe(full.points.length);
+        expect(scanned.batch.lines()).toEqual(grouped(full.points));
       }
     }
   });
@@ -103,10 +173,25 @@ describe('scanLineProtocol', () => {
       defaultTimestamp: 0n,
       limits: { ...DEFAULT_TELEMETRY_LIMITS, maxPointsPerBatch: 1 },
     };
-    expect(scanLineProtocol('m,t=a v=1i 42\nm v=2 43', options)).toEqual({
-      points: [{ measurement: 'm', line: 'm,t=a v=1i 42' }],
-      errors: [],
-      truncated: true,
+    const scanned = scanLineProtocol('m,t=a v=1i 42\nm v=2 43', options);
+    expect(scanned.batch.lines()).toEqual([{ measurement: 'm', line: 'm,t=a v=1i 42' }]);
+    expect(scanned.errors).toEqual([]);
+    expect(scanned.truncated).toBe(true);
+  });
+
+  it('keeps lines in their order within a measurement, plain or rewritten', () => {
+    const scanned = scanLineProtocol('m v=1 1\nn v=2 2\nm v=3\nm v=4 4\nn v=5u 5\nm v=6 6', {
+      precision: 'ns',
+      defaultTimestamp: 9n,
+      limits: DEFAULT_TELEMETRY_LIMITS,
     });
+    expect(scanned.batch.lines().map((point) => point.line)).toEqual([
+      'm v=1 1',
+      'm v=3 9',
+      'm v=4 4',
+      'm v=6 6',
+      'n v=2 2',
+      'n v=5i 5',
+    ]);
   });
 });

@@ -1,167 +1,94 @@
-import {
-  BOOLEAN_VALUES,
-  FLOAT,
-  INTEGER,
-  LineSyntaxError,
-  TIMESTAMP,
-  UINTEGER,
-  forEachLine,
-  parseLine,
-  truncate,
-  type LineError,
-  type LineProtocolOptions,
-} from './line-protocol.parser';
-import { serializePoint } from './line-protocol.serializer';
-import { INT64_MAX, INT64_MIN, UINT64_MAX, toNanoseconds } from './point';
-import { checkPointLimits, checkPointShape } from './point.validation';
-
-/** A point ready for the store: its measurement (for routing) and its line protocol. */
-export interface SerializedPoint {
-  measurement: string;
-  line: string;
-}
+import { LineBatch } from './line-batch';
+import { PlainLineBytes } from './line-protocol.byte-scanner';
+import { scanLine } from './line-protocol.line-scanner';
+import type { LineError, LineProtocolOptions } from './line-protocol.parser';
 
 export interface ScannedBatch {
-  points: SerializedPoint[];
+  /** The good lines, grouped by measurement, ready to publish. */
+  batch: LineBatch;
   errors: LineError[];
+  /** True when scanning stopped because the batch reached maxPointsPerBatch. */
   truncated: boolean;
 }
 
+const NEWLINE = 10;
+const BACKSLASH = 92;
+const SPACE = 32;
+const QUOTE = 34;
+const HASH = 35;
+
 /**
- * Validates line protocol exactly as parseLineProtocol does (same rules, same messages) but
- * without building a point object per line: the ingest hot path only needs each line's
- * measurement and its canonical text. Lines with escapes or string values, and lines whose
- * unsigned fields must be rewritten, take the full parser.
+ * Validates a body of line protocol with the rules and messages of parseLineProtocol, keeping
+ * good lines and listing bad ones by number, without building a point per line. Plain lines
+ * are checked on the bytes and kept as slices of the body; any other line is decoded and
+ * scanned as text. The body must be valid UTF-8 (the HTTP and MQTT edges check it).
  */
-export function scanLineProtocol(body: string, options: LineProtocolOptions): ScannedBatch {
-  const points: SerializedPoint[] = [];
+export function scanLineProtocol(
+  input: string | Uint8Array,
+  options: LineProtocolOptions,
+): ScannedBatch {
+  const body =
+    typeof input === 'string'
+      ? Buffer.from(input)
+      : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  const batch = new LineBatch();
   const errors: LineError[] = [];
-  const truncated = forEachLine(body, options.limits.maxPointsPerBatch, (line, lineNumber) => {
-    try {
-      points.push(
-        line.includes('\\') || line.includes('"')
-          ? fullPath(line, options)
-          : (scanPlainLine(line, options) ?? fullPath(line, options)),
-      );
-      return true;
-    } catch (error) {
-      errors.push({ line: lineNumber, detail: (error as Error).message });
-      return false;
+  const plain = new PlainLineBytes(body, options);
+  const maxPoints = options.limits.maxPointsPerBatch;
+  let lineNumber = 0;
+  let start = 0;
+  while (start < body.length) {
+    lineNumber += 1;
+    let end = body.indexOf(NEWLINE, start);
+    if (end < 0) end = body.length;
+    if (end === start) {
+      start = end + 1;
+      continue;
     }
-  });
-  return { points, errors, truncated };
-}
+    // Comments may hold quotes that run over lines, so they take the slow way too.
+    const measurement =
+      body[start] !== HASH && batch.size < maxPoints ? plain.measurementOf(start, end) : undefined;
+    if (measurement !== undefined) {
+      batch.addRange(measurement, body, start, end);
+      start = end + 1;
+      continue;
+    }
 
-function fullPath(line: string, options: LineProtocolOptions): SerializedPoint {
-  const point = parseLine(line, options);
-  checkPointLimits(point, options.limits);
-  return { measurement: point.measurement, line: serializePoint(point) };
+    // Any other line: it may span newlines inside a quoted value.
+    end = endOfLine(body, start);
+    const firstLine = lineNumber;
+    for (let i = start; i < end; i++) if (body[i] === NEWLINE) lineNumber += 1;
+    const line = body.toString('utf8', start, end).replace(/\r$/, '').trim();
+    start = end + 1;
+    if (line.length === 0 || line.startsWith('#')) continue;
+    if (batch.size >= maxPoints) return { batch, errors, truncated: true };
+    try {
+      const point = scanLine(line, options);
+      batch.addLine(point.measurement, point.line);
+    } catch (error) {
+      errors.push({ line: firstLine, detail: (error as Error).message });
+    }
+  }
+  return { batch, errors, truncated: false };
 }
 
 /**
- * A line without backslashes or quotes: no escapes, no string fields. Returns undefined when
- * the line has an unsigned field that the store rules rewrite (the full parser does that).
+ * Index of the newline that ends the line starting at `start`: quotes delimit string values
+ * only in the field set, after the first unescaped space, and a backslash escapes what follows
+ * unless that is a newline.
  */
-function scanPlainLine(line: string, options: LineProtocolOptions): SerializedPoint | undefined {
-  const { limits } = options;
-  let pos = 0;
-  const token = (stopAtEquals: boolean, what: string): string => {
-    const start = pos;
-    for (; pos < line.length; pos++) {
-      const code = line.charCodeAt(pos);
-      if (code === 44 || code === 32 || (stopAtEquals && code === 61)) break;
-      if (code === 10) throw new LineSyntaxError(`${what} contains a newline`);
+function endOfLine(body: Buffer, start: number): number {
+  let quoted = false;
+  let inFields = false;
+  for (let i = start; i < body.length; i++) {
+    const code = body[i];
+    if (code === BACKSLASH && body[i + 1] !== NEWLINE) {
+      i += 1;
+      continue;
     }
-    return line.slice(start, pos);
-  };
-
-  const measurement = token(false, 'measurement');
-  if (measurement.length === 0) throw new LineSyntaxError('missing measurement');
-  const tagKeys: string[] = [];
-  const tagValues: string[] = [];
-  while (line.charCodeAt(pos) === 44) {
-    pos += 1;
-    const key = token(true, 'tag key');
-    if (key.length === 0) throw new LineSyntaxError('missing tag key');
-    if (line.charCodeAt(pos) !== 61)
-      throw new LineSyntaxError(`missing tag value for tag "${key}"`);
-    pos += 1;
-    const value = token(true, 'tag value');
-    if (value.length === 0) throw new LineSyntaxError(`missing tag value for tag "${key}"`);
-    if (tagKeys.includes(key)) throw new LineSyntaxError(`duplicate tag "${key}"`);
-    tagKeys.push(key);
-    tagValues.push(value);
+    if (code === NEWLINE && !quoted) return i;
+    if (code === SPACE && !quoted) inFields = true;
+    if (code === QUOTE && inFields) quoted = !quoted;
   }
-  if (line.charCodeAt(pos) !== 32) throw new LineSyntaxError('missing fields');
-  pos += 1;
-
-  const fieldKeys: string[] = [];
-  let unsigned = false;
-  for (;;) {
-    const key = token(true, 'field key');
-    if (key.length === 0) throw new LineSyntaxError('missing field key');
-    if (line.charCodeAt(pos) !== 61) {
-      throw new LineSyntaxError(
-        fieldKeys.length === 0 ? 'missing fields' : `field "${key}" has no "=value"`,
-      );
-    }
-    pos += 1;
-    if (fieldKeys.includes(key)) throw new LineSyntaxError(`duplicate field "${key}"`);
-    fieldKeys.push(key);
-    const start = pos;
-    while (pos < line.length && line.charCodeAt(pos) !== 44 && line.charCodeAt(pos) !== 32) pos++;
-    if (checkValue(line.slice(start, pos), key) === 'uinteger') unsigned = true;
-    if (line.charCodeAt(pos) !== 44) break;
-    pos += 1;
-  }
-
-  const fieldsEnd = pos;
-  let timestamp = options.defaultTimestamp;
-  let text: string | undefined;
-  if (pos < line.length) {
-    if (line.charCodeAt(pos) !== 32) {
-      throw new LineSyntaxError(
-        `unexpected character "${line[pos]}" after field "${fieldKeys[fieldKeys.length - 1]}"`,
-      );
-    }
-    text = line.slice(pos + 1).trim();
-    if (!TIMESTAMP.test(text)) throw new LineSyntaxError(`invalid timestamp "${text}"`);
-    timestamp =
-      options.precision === 'ns' ? BigInt(text) : toNanoseconds(BigInt(text), options.precision);
-  }
-
-  checkPointShape({ measurement, tagKeys, tagValues, fieldKeys, timestamp }, limits);
-  if (unsigned && limits.unsignedAsInteger) return undefined;
-  return {
-    measurement,
-    line:
-      text !== undefined && options.precision === 'ns'
-        ? line
-        : `${line.slice(0, fieldsEnd)} ${timestamp}`,
-  };
-}
-
-/** The same checks as readFieldValue, without building the value. */
-function checkValue(text: string, key: string): 'integer' | 'uinteger' | 'boolean' | 'float' {
-  if (text.length === 0) throw new LineSyntaxError(`missing field value for field "${key}"`);
-  const last = text.charCodeAt(text.length - 1);
-  if (last === 105 && INTEGER.test(text)) {
-    // Fewer than 19 digits cannot leave the 64-bit range; only longer ones need BigInt.
-    if (text.length >= 20) {
-      const value = BigInt(text.slice(0, -1));
-      if (value < INT64_MIN || value > INT64_MAX)
-        throw new LineSyntaxError(`integer field "${key}" is out of the 64-bit range`);
-    }
-    return 'integer';
-  }
-  if (last === 117 && UINTEGER.test(text)) {
-    if (text.length >= 21 && BigInt(text.slice(0, -1)) > UINT64_MAX) {
-      throw new LineSyntaxError(`unsigned field "${key}" is out of the 64-bit range`);
-    }
-    return 'uinteger';
-  }
-  if (BOOLEAN_VALUES[text] !== undefined) return 'boolean';
-  if (FLOAT.test(text) && Number.isFinite(Number(text))) return 'float';
-  if (FLOAT.test(text)) throw new LineSyntaxError(`float field "${key}" is out of range`);
-  throw new LineSyntaxError(`invalid value "${truncate(text)}" for field "${key}"`);
+  return body.length;
 }

@@ -42,10 +42,3 @@ export function serializePoint(point: Point): string {
 export function serializePoints(points: readonly Point[]): string {
   return points.map(serializePoint).join('\n');
 }
-
-/** Points in the form the ingest pipeline publishes: measurement and line protocol. */
-export function toSerializedPoints(
-  points: readonly Point[],
-): { measurement: string; line: string }[] {
-  return points.map((point) => ({ measurement: point.measurement, line: serializePoint(point) }));
-}

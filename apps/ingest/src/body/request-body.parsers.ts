@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
@@ -7,12 +8,12 @@ import { APP_CONFIG } from '@iotwins/config';
 import { ProblemException } from '@iotwins/http';
 import type { IngestConfig } from '../app.config';
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 /**
  * Reads request bodies the way edge tooling sends them: JSON, line protocol or CSV, plain or
  * gzip/deflate compressed. The size limit applies to the compressed bytes as they arrive and
- * again to the inflated body, so a small compressed bomb cannot fill memory.
+ * again to the inflated body, so a small compressed bomb cannot fill memory. JSON arrives
+ * parsed; line protocol and CSV arrive as a Buffer of valid UTF-8, because line protocol is
+ * validated and forwarded as bytes without ever being decoded.
  */
 @Injectable()
 export class RequestBodyParsers implements OnModuleInit {
@@ -25,7 +26,7 @@ export class RequestBodyParsers implements OnModuleInit {
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     const limit = this.config.INGEST_MAX_BODY_BYTES;
     const parser =
-      (interpret: (text: string) => unknown) =>
+      (interpret: (bytes: Buffer) => unknown) =>
       (
         request: FastifyRequest,
         body: Buffer,
@@ -37,10 +38,13 @@ export class RequestBodyParsers implements OnModuleInit {
           done(asProblem(error));
         }
       };
-    const json = parser((text) =>
-      secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }),
+    const json = parser((bytes) =>
+      secureJson.parse(bytes.toString('utf8'), undefined, {
+        protoAction: 'error',
+        constructorAction: 'error',
+      }),
     );
-    const text = parser((value) => value);
+    const text = parser((bytes) => bytes);
     fastify.removeContentTypeParser(['application/json', 'text/plain']);
     fastify.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: limit }, json);
     // Line protocol and CSV arrive as text/plain, text/csv, octet-stream or with no type at all.
@@ -53,7 +57,7 @@ export class RequestBodyParsers implements OnModuleInit {
   }
 }
 
-function decodeBody(request: FastifyRequest, body: Buffer, limit: number): string {
+function decodeBody(request: FastifyRequest, body: Buffer, limit: number): Buffer {
   const encoding = String(request.headers['content-encoding'] ?? 'identity')
     .toLowerCase()
     .trim();
@@ -80,11 +84,9 @@ function decodeBody(request: FastifyRequest, body: Buffer, limit: number): strin
     }
     throw ProblemException.of(400, 'bad-compression', `The body is not valid ${encoding} data`);
   }
-  try {
-    return utf8.decode(bytes);
-  } catch {
+  if (!isUtf8(bytes))
     throw ProblemException.of(400, 'invalid-encoding', 'The body is not valid UTF-8');
-  }
+  return bytes;
 }
 
 function asProblem(error: unknown): Error {

@@ -11,7 +11,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { APP_CONFIG } from '@iotwins/config';
 import { hasRole, InvalidTokenError, Role, TokenVerifier, type Caller } from '@iotwins/auth';
 import { ProblemException } from '@iotwins/http';
-import { scanLineProtocol, toSerializedPoints } from '@iotwins/telemetry';
+import { LineBatch, scanLineProtocol } from '@iotwins/telemetry';
 import type { IngestConfig } from '../app.config';
 import { IngestService } from '../telemetry/ingest.service';
 import { fromProtoPoints, type ProtoPoint } from './grpc-points';
@@ -115,7 +115,11 @@ export class GrpcIngestServer implements OnApplicationBootstrap, OnApplicationSh
               grpc.status.INVALID_ARGUMENT,
               `precision "${request.precision}" is not ns, us, ms or s`,
             );
-          const { points, errors, truncated } = scanLineProtocol(request.line_protocol ?? '', {
+          const {
+            batch: lines,
+            errors,
+            truncated,
+          } = scanLineProtocol(request.line_protocol ?? '', {
             precision,
             defaultTimestamp: context.receivedAt,
             limits: context.limits,
@@ -125,7 +129,7 @@ export class GrpcIngestServer implements OnApplicationBootstrap, OnApplicationSh
               grpc.status.RESOURCE_EXHAUSTED,
               `batch ${batch} has more than ${context.limits.maxPointsPerBatch} points`,
             );
-          accepted += await this.ingest.write(context, points, 'grpc');
+          accepted += await this.ingest.write(context, lines, 'grpc');
           for (const error of errors)
             rejected.push({ batch, item: error.line, detail: error.detail });
         } else if (request.payload === 'points') {
@@ -134,7 +138,7 @@ export class GrpcIngestServer implements OnApplicationBootstrap, OnApplicationSh
             context.receivedAt,
             context.limits,
           );
-          accepted += await this.ingest.write(context, toSerializedPoints(points), 'grpc');
+          accepted += await this.ingest.write(context, LineBatch.of(points), 'grpc');
           for (const error of errors) rejected.push({ batch, ...error });
         }
         batch += 1;

@@ -101,13 +101,13 @@ export class InfluxWriteController {
     idempotencyKey: string | undefined,
     source: string,
   ): Promise<void> {
-    if (typeof body !== 'string') {
+    if (!Buffer.isBuffer(body)) {
       throw ProblemException.of(415, 'unsupported-media-type', 'Send line protocol as text/plain', {
         error: 'line protocol expected',
       });
     }
     const context = this.ingest.context(caller, tenant, idempotencyKey);
-    const { points, errors, truncated } = scanLineProtocol(body, {
+    const { batch, errors, truncated } = scanLineProtocol(body, {
       precision: precisionOf(precision, 'ns'),
       defaultTimestamp: context.receivedAt,
       limits: context.limits,
@@ -122,12 +122,12 @@ export class InfluxWriteController {
         },
       );
     }
-    if (points.length === 0 && errors.length === 0) {
+    if (batch.size === 0 && errors.length === 0) {
       throw ProblemException.of(400, 'no-points', 'The body holds no line protocol', {
         error: 'writing requires points',
       });
     }
-    const written = await this.ingest.write(context, points, source);
+    const written = await this.ingest.write(context, batch, source);
     if (errors.length > 0) {
       // InfluxDB clients read the `error` member; the platform's own clients read `errors`.
       const summary = errors

@@ -7,23 +7,25 @@ const parse = (payload: string) =>
 
 describe('parseMqttPayload', () => {
   it('reads one JSON point with the topic measurement', () => {
-    const { points, errors } = parse(
+    const { batch, errors } = parse(
       '{"fields":{"index":0.93},"tags":{"line":"3"},"time":1795514400000}',
     );
     expect(errors).toEqual([]);
-    expect(points).toEqual([
+    expect(batch.lines()).toEqual([
       { measurement: 'health', line: 'health,line=3 index=0.93 1795514400000000000' },
     ]);
   });
 
   it('reads a JSON batch and line protocol', () => {
     expect(
-      parse(
-        '{"points":[{"fields":{"a":1}},{"measurement":"other","fields":{"b":true}}]}',
-      ).points.map((p) => p.measurement),
+      parse('{"points":[{"fields":{"a":1}},{"measurement":"other","fields":{"b":true}}]}')
+        .batch.lines()
+        .map((p) => p.measurement),
     ).toEqual(['health', 'other']);
-    const lp = parse('health,line=3 index=0.9 1\nbad line');
-    expect(lp.points).toHaveLength(1);
+    const lp = parse('  health,line=3 index=0.9 1\nbad line');
+    expect(lp.batch.lines()).toEqual([
+      { measurement: 'health', line: 'health,line=3 index=0.9 1' },
+    ]);
     expect(lp.errors).toEqual(['line 2: missing fields']);
   });
 

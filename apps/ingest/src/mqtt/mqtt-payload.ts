@@ -1,18 +1,16 @@
+import { isUtf8 } from 'node:buffer';
 import {
+  LineBatch,
   parseJsonPoints,
   scanLineProtocol,
-  toSerializedPoints,
-  type SerializedPoint,
   type TelemetryLimits,
 } from '@iotwins/telemetry';
 import type { TelemetryTopic } from './mqtt-topic';
 
 export interface PayloadResult {
-  points: SerializedPoint[];
+  batch: LineBatch;
   errors: string[];
 }
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * An MQTT payload is JSON (one point, or `{ "points": [...] }`, measurement defaulting to the
@@ -24,27 +22,26 @@ export function parseMqttPayload(
   receivedAt: bigint,
   limits: TelemetryLimits,
 ): PayloadResult {
-  let text: string;
-  try {
-    text = utf8.decode(payload);
-  } catch {
-    return { points: [], errors: ['payload is not valid UTF-8'] };
-  }
-  const trimmed = text.trimStart();
-  if (!trimmed.startsWith('{')) {
-    const { points, errors, truncated } = scanLineProtocol(text, {
+  if (!isUtf8(payload)) return { batch: new LineBatch(), errors: ['payload is not valid UTF-8'] };
+  if (!looksLikeJson(payload)) {
+    const { batch, errors, truncated } = scanLineProtocol(payload, {
       precision: 'ns',
       defaultTimestamp: receivedAt,
       limits,
     });
-    if (truncated) return { points: [], errors: [`more than ${limits.maxPointsPerBatch} points`] };
-    return { points, errors: errors.map((error) => `line ${error.line}: ${error.detail}`) };
+    if (truncated) {
+      return { batch: new LineBatch(), errors: [`more than ${limits.maxPointsPerBatch} points`] };
+    }
+    return { batch, errors: errors.map((error) => `line ${error.line}: ${error.detail}`) };
   }
   let body: unknown;
   try {
-    body = JSON.parse(text);
+    body = JSON.parse(payload.toString('utf8'));
   } catch (error) {
-    return { points: [], errors: [`payload is not valid JSON: ${(error as Error).message}`] };
+    return {
+      batch: new LineBatch(),
+      errors: [`payload is not valid JSON: ${(error as Error).message}`],
+    };
   }
   const items = Array.isArray((body as { points?: unknown }).points)
     ? (body as { points: unknown[] }).points
@@ -62,6 +59,16 @@ export function parseMqttPayload(
     { precision: 'ms', defaultTimestamp: receivedAt, limits },
   );
   return errors.length > 0
-    ? { points: [], errors: errors.map((error) => `${error.pointer}: ${error.detail}`) }
-    : { points: toSerializedPoints(points), errors: [] };
+    ? { batch: new LineBatch(), errors: errors.map((error) => `${error.pointer}: ${error.detail}`) }
+    : { batch: LineBatch.of(points), errors: [] };
+}
+
+/** A payload whose first non-blank character is "{" is JSON; anything else is line protocol. */
+function looksLikeJson(payload: Buffer): boolean {
+  for (const byte of payload) {
+    // Leading whitespace, as trimStart would skip it (ASCII is enough: JSON whitespace is ASCII).
+    if (byte === 0x20 || (byte >= 0x09 && byte <= 0x0d)) continue;
+    return byte === 0x7b;
+  }
+  return false;
 }

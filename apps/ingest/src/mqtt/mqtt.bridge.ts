@@ -93,21 +93,21 @@ export class MqttBridge implements OnApplicationBootstrap, OnApplicationShutdown
       return;
     }
     const context = this.ingest.tenantContext(topic.tenant, undefined);
-    const { points, errors } = parseMqttPayload(payload, topic, context.receivedAt, context.limits);
+    const { batch, errors } = parseMqttPayload(payload, topic, context.receivedAt, context.limits);
     if (errors.length > 0) {
       this.logger.warn(
         { tenant: topic.tenant, topic: topicName, errors: errors.slice(0, 5) },
         'MQTT payload refused in part or whole',
       );
     }
-    if (points.length === 0) {
+    if (batch.size === 0) {
       this.messages.inc({ outcome: 'invalid' });
       done(PUBACK.payloadFormatInvalid);
       return;
     }
     for (let attempt = 1; attempt <= WRITE_ATTEMPTS; attempt++) {
       try {
-        await this.ingest.write(context, points, 'mqtt');
+        await this.ingest.write(context, batch, 'mqtt');
         this.messages.inc({ outcome: errors.length > 0 ? 'partial' : 'stored' });
         done(PUBACK.success);
         return;

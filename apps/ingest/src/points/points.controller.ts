@@ -11,7 +11,7 @@ import {
 import { CurrentCaller, RequireRoles, Role, type Caller } from '@iotwins/auth';
 import { ProblemException } from '@iotwins/http';
 import {
-  toSerializedPoints,
+  LineBatch,
   CsvHeaderError,
   parseCsvPoints,
   parseJsonPoints,
@@ -77,7 +77,7 @@ export class PointsController {
         },
       );
     }
-    return { accepted: await this.ingest.write(context, toSerializedPoints(points), 'http-json') };
+    return { accepted: await this.ingest.write(context, LineBatch.of(points), 'http-json') };
   }
 
   @Post('csv')
@@ -116,13 +116,13 @@ export class PointsController {
     @Query('tenant') tenant?: string,
     @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<WriteAcceptedDto> {
-    if (typeof body !== 'string') {
+    if (!Buffer.isBuffer(body)) {
       throw ProblemException.of(415, 'unsupported-media-type', 'Send the CSV as text/csv');
     }
     const context = this.ingest.context(caller, tenant, idempotencyKey);
     let parsed;
     try {
-      parsed = parseCsvPoints(body, {
+      parsed = parseCsvPoints(body.toString('utf8'), {
         measurement,
         precision: precisionOf(precision, 'ms'),
         defaultTimestamp: context.receivedAt,
@@ -144,7 +144,7 @@ export class PointsController {
       );
     }
     return {
-      accepted: await this.ingest.write(context, toSerializedPoints(parsed.points), 'http-csv'),
+      accepted: await this.ingest.write(context, LineBatch.of(parsed.points), 'http-csv'),
     };
   }
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG } from '@iotwins/config';
 import { ProblemException } from '@iotwins/http';
 import { assertTenantAccess, type Caller } from '@iotwins/auth';
-import { nowNanoseconds, type SerializedPoint, type TelemetryLimits } from '@iotwins/telemetry';
+import { nowNanoseconds, type LineBatch, type TelemetryLimits } from '@iotwins/telemetry';
 import { telemetryLimits, type IngestConfig } from '../app.config';
 import { RateLimiter } from '../rate-limit/rate-limiter';
 import { TelemetryPublisher } from './telemetry.publisher';
@@ -57,14 +57,10 @@ export class IngestService {
     return { tenant, limits: telemetryLimits(this.config, receivedAt), receivedAt, idempotencyKey };
   }
 
-  async write(
-    context: WriteContext,
-    points: readonly SerializedPoint[],
-    source: string,
-  ): Promise<number> {
-    if (points.length === 0) return 0;
-    await this.rateLimiter.consume(context.tenant, points.length);
-    return this.publisher.publish(context.tenant, points, {
+  async write(context: WriteContext, batch: LineBatch, source: string): Promise<number> {
+    if (batch.size === 0) return 0;
+    await this.rateLimiter.consume(context.tenant, batch.size);
+    return this.publisher.publish(context.tenant, batch, {
       idempotencyKey: context.idempotencyKey,
       source,
     });

@@ -12,11 +12,8 @@ import {
   telemetryStreamOptions,
   telemetrySubject,
 } from '@iotwins/messaging';
-import type { SerializedPoint } from '@iotwins/telemetry';
+import type { LineBatch } from '@iotwins/telemetry';
 import type { IngestConfig } from '../app.config';
-
-/** Largest body of one JetStream message; below NATS's default max_payload of 1 MiB. */
-const MAX_MESSAGE_BYTES = 512 * 1024;
 
 export interface PublishOptions {
   /** The caller's Idempotency-Key (or batch id); the same key stores a batch once. */
@@ -27,7 +24,7 @@ export interface PublishOptions {
 
 interface TelemetryMessage {
   subject: string;
-  body: string;
+  body: Uint8Array;
   points: number;
   id: string;
 }
@@ -52,12 +49,8 @@ export class TelemetryPublisher implements OnModuleInit {
     this.js = jetstream(this.nats.nc, { timeout: this.config.INGEST_PUBLISH_TIMEOUT_MS });
   }
 
-  async publish(
-    tenant: string,
-    points: readonly SerializedPoint[],
-    options: PublishOptions,
-  ): Promise<number> {
-    const messages = buildMessages(tenant, points, options.idempotencyKey);
+  async publish(tenant: string, batch: LineBatch, options: PublishOptions): Promise<number> {
+    const messages = buildMessages(tenant, batch, options.idempotencyKey);
     const results = await Promise.allSettled(
       messages.map((message) => {
         const headers = natsHeaders();
@@ -89,7 +82,7 @@ export class TelemetryPublisher implements OnModuleInit {
         { 'Retry-After': '2' },
       );
     }
-    return points.length;
+    return batch.size;
   }
 }
 
@@ -102,46 +95,23 @@ function describe(reason: string): string {
 }
 
 /**
- * Groups points by measurement and cuts each group into messages of at most
- * MAX_MESSAGE_BYTES. Message ids derive from the idempotency key, or from the content when
- * there is none, so a retried batch maps to the same ids and JetStream stores it once.
+ * One message per measurement and ~512 KiB of line protocol (the batch groups and cuts them).
+ * Message ids derive from the idempotency key, or from the content when there is none, so a
+ * retried batch maps to the same ids and JetStream stores it once.
  */
 export function buildMessages(
   tenant: string,
-  points: readonly SerializedPoint[],
+  batch: LineBatch,
   idempotencyKey?: string,
 ): TelemetryMessage[] {
-  const byMeasurement = new Map<string, string[]>();
-  for (const point of points) {
-    let lines = byMeasurement.get(point.measurement);
-    if (!lines) byMeasurement.set(point.measurement, (lines = []));
-    lines.push(point.line);
-  }
-  const messages: TelemetryMessage[] = [];
-  for (const [measurement, lines] of byMeasurement) {
-    const subject = telemetrySubject(tenant, measurement);
-    let chunk: string[] = [];
-    let bytes = 0;
-    let part = 0;
-    const flush = (): void => {
-      if (chunk.length === 0) return;
-      const body = chunk.join('\n');
-      const id =
-        idempotencyKey !== undefined
-          ? `${tenant}/${idempotencyKey}/${encodeSubjectToken(measurement)}/${part}`
-          : `${tenant}/sha256:${createHash('sha256').update(body).digest('base64url')}`;
-      messages.push({ subject, body, points: chunk.length, id });
-      part += 1;
-      chunk = [];
-      bytes = 0;
-    };
-    for (const line of lines) {
-      const size = Buffer.byteLength(line) + 1;
-      if (bytes + size > MAX_MESSAGE_BYTES) flush();
-      chunk.push(line);
-      bytes += size;
-    }
-    flush();
-  }
-  return messages;
+  const parts = new Map<string, number>();
+  return batch.messages().map(({ measurement, body, points }) => {
+    const part = parts.get(measurement) ?? 0;
+    parts.set(measurement, part + 1);
+    const id =
+      idempotencyKey !== undefined
+        ? `${tenant}/${idempotencyKey}/${encodeSubjectToken(measurement)}/${part}`
+        : `${tenant}/sha256:${createHash('sha256').update(body).digest('base64url')}`;
+    return { subject: telemetrySubject(tenant, measurement), body, points, id };
+  });
 }
