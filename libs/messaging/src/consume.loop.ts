@@ -13,7 +13,15 @@ export interface ConsumeLoop {
  */
 export function consumeUntilStopped(
   consumer: Consumer,
-  options: { maxMessages: number; retryDelayMs: number; logger: Logger; what: string },
+  options: {
+    /** Bound on the messages pulled ahead of the handler, unless maxBytes is given. */
+    maxMessages: number;
+    /** Bound on the bytes pulled ahead instead, when messages may be large (NATS takes one). */
+    maxBytes?: number;
+    retryDelayMs: number;
+    logger: Logger;
+    what: string;
+  },
   handle: (message: JsMsg) => Promise<void> | void,
 ): ConsumeLoop {
   let running = true;
@@ -21,7 +29,11 @@ export function consumeUntilStopped(
   const loop = (async () => {
     while (running) {
       try {
-        messages = await consumer.consume({ max_messages: options.maxMessages });
+        messages = await consumer.consume(
+          options.maxBytes !== undefined
+            ? { max_bytes: options.maxBytes }
+            : { max_messages: options.maxMessages },
+        );
         for await (const message of messages) await handle(message);
       } catch (error) {
         if (!running) break;

@@ -1,4 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { parse as parseLossless } from 'lossless-json';
 import type { ReadinessCheck } from '@iotwins/observability';
 
@@ -10,44 +12,88 @@ export interface InfluxOptions {
 
 export const INFLUX_OPTIONS = Symbol('INFLUX_OPTIONS');
 
+const WRITE_TIMEOUT_MS = 30_000;
+const NEWLINE = Buffer.from('\n');
+
+/** InfluxDB answers errors as JSON `{ "error": ... }`, and some in plain text. */
+function errorText(text: string): string {
+  try {
+    return (JSON.parse(text) as { error?: string }).error ?? text;
+  } catch {
+    return text;
+  }
+}
+
 /**
  * Talks to InfluxDB through its v1 HTTP API (/write, /query), which InfluxDB 1.x, 2.x
  * (with DBRP mappings) and 3.x all serve.
  */
 @Injectable()
-export class InfluxClient {
+export class InfluxClient implements OnModuleDestroy {
   private readonly authorization: string;
+  private readonly https: boolean;
+  private readonly agent: HttpAgent;
 
   constructor(@Inject(INFLUX_OPTIONS) private readonly options: InfluxOptions) {
     this.authorization = `Basic ${Buffer.from(`${options.user}:${options.password}`).toString('base64')}`;
+    this.https = new URL(options.url).protocol === 'https:';
+    this.agent = this.https
+      ? new HttpsAgent({ keepAlive: true })
+      : new HttpAgent({ keepAlive: true });
+  }
+
+  onModuleDestroy(): void {
+    this.agent.destroy();
   }
 
   /**
-   * Writes line protocol (nanosecond precision) to a database. Resolves with the HTTP status
-   * and InfluxDB's error text, so the caller can tell a refused batch from an outage.
+   * Writes line protocol (nanosecond precision) to a database: the parts are sent one after
+   * the other, separated by newlines, so a batch of many messages is never joined into one
+   * buffer. Resolves with the HTTP status and InfluxDB's error text, so the caller can tell a
+   * refused batch from an outage; rejects when InfluxDB cannot be reached or does not answer.
    */
-  async write(
+  write(
     database: string,
-    body: string | Uint8Array,
+    parts: readonly Uint8Array[],
   ): Promise<{ status: number; error?: string }> {
     const url = new URL('/write', this.options.url);
     url.searchParams.set('db', database);
     url.searchParams.set('precision', 'ns');
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { authorization: this.authorization, 'content-type': 'text/plain; charset=utf-8' },
-      body,
-      signal: AbortSignal.timeout(30_000),
+    const length = parts.reduce((sum, part) => sum + part.length, 0) + parts.length - 1;
+    const send = this.https ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const request = send(url, {
+        method: 'POST',
+        agent: this.agent,
+        timeout: WRITE_TIMEOUT_MS,
+        headers: {
+          authorization: this.authorization,
+          'content-type': 'text/plain; charset=utf-8',
+          'content-length': String(Math.max(length, 0)),
+        },
+      });
+      request.on('timeout', () =>
+        request.destroy(new Error(`InfluxDB did not answer within ${WRITE_TIMEOUT_MS} ms`)),
+      );
+      request.on('error', reject);
+      request.on('response', (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => {
+          const status = response.statusCode ?? 0;
+          if (status === 204) return resolve({ status });
+          resolve({ status, error: errorText(Buffer.concat(chunks).toString('utf8')) });
+        });
+      });
+      // Corked, so the parts leave in as few system calls as the socket allows.
+      request.cork();
+      parts.forEach((part, i) => {
+        if (i > 0) request.write(NEWLINE);
+        request.write(part);
+      });
+      request.end();
     });
-    if (response.status === 204) return { status: 204 };
-    const text = await response.text();
-    let error = text;
-    try {
-      error = (JSON.parse(text) as { error?: string }).error ?? text;
-    } catch {
-      // InfluxDB answers some errors in plain text.
-    }
-    return { status: response.status, error };
   }
 
   /**

@@ -30,12 +30,12 @@ import { InfluxClient } from '../influx/influx.client';
 import { TenantDatabases } from '../tenants/tenant-databases';
 import { WriterMetrics } from './writer.metrics';
 import { classifyWrite, redeliveryDelayMs, type WriteOutcome } from './write-outcome';
+import { takeBatch } from './write-batch';
 
 /** Largest single write to InfluxDB; its own default limit is 25 MB. */
 const MAX_WRITE_BYTES = 8 * 1024 * 1024;
-/** How long a batch waits for more messages before it is written. */
-const LINGER_MS = 20;
-const NEWLINE = new Uint8Array([10]);
+/** How long a message that finds a write slot free waits for others to join it. */
+const LINGER_MS = 5;
 
 /**
  * Drains the TELEMETRY stream into InfluxDB. Several loops (and several replicas of the app)
@@ -76,55 +76,63 @@ export class TelemetryWriter implements OnApplicationBootstrap, OnApplicationShu
   }
 
   /**
-   * Pulls continuously and writes in batches: a batch goes to InfluxDB when it is full or
-   * LINGER_MS after its first message, whichever comes first, so a trickle of data is
-   * queryable within milliseconds and a flood is written in large batches. At most
-   * TIMESERIES_WRITER_CONCURRENCY writes are in flight; the pull waits while they are.
+   * Pulls continuously and writes in batches, at most TIMESERIES_WRITER_CONCURRENCY writes in
+   * flight. A message that finds a write slot free is written LINGER_MS later with whatever
+   * came with it, so a trickle of data is queryable within milliseconds; messages that find
+   * every slot busy wait and go out together in the next free slot, so a flood is written in
+   * large batches. When a full batch is waiting and no slot is free, the pull waits.
    */
   private consume(consumer: Consumer): () => Promise<void> {
     const inflight = new Set<Promise<void>>();
-    let batch: JsMsg[] = [];
+    const { TIMESERIES_WRITER_CONCURRENCY: slots, TIMESERIES_WRITER_BATCH_MESSAGES: maxMessages } =
+      this.config;
+    let waiting: JsMsg[] = [];
     let bytes = 0;
     let timer: NodeJS.Timeout | undefined;
+    const full = (): boolean => waiting.length >= maxMessages || bytes >= MAX_WRITE_BYTES;
     const flush = (): void => {
       clearTimeout(timer);
       timer = undefined;
-      if (batch.length === 0) return;
-      const messages = batch;
-      batch = [];
-      bytes = 0;
-      const write = this.handle(messages)
-        .catch((error: unknown) => this.logger.error({ err: error }, 'telemetry batch not settled'))
-        .finally(() => inflight.delete(write));
-      inflight.add(write);
+      while (inflight.size < slots && waiting.length > 0) {
+        const batch = takeBatch(waiting, maxMessages, MAX_WRITE_BYTES);
+        bytes -= batch.reduce((sum, message) => sum + message.data.length, 0);
+        const write: Promise<void> = this.handle(batch)
+          .catch((error: unknown) =>
+            this.logger.error({ err: error }, 'telemetry batch not settled'),
+          )
+          .finally(() => {
+            inflight.delete(write);
+            flush();
+          });
+        inflight.add(write);
+      }
     };
     const loop = consumeUntilStopped(
       consumer,
       {
-        maxMessages: this.config.TIMESERIES_WRITER_BATCH_MESSAGES * 2,
+        maxMessages: maxMessages * 2,
+        maxBytes: MAX_WRITE_BYTES * 2,
         retryDelayMs: 1_000,
         logger: this.logger,
         what: 'telemetry consumer',
       },
       async (message) => {
-        batch.push(message);
+        waiting.push(message);
         bytes += message.data.length;
-        if (
-          batch.length >= this.config.TIMESERIES_WRITER_BATCH_MESSAGES ||
-          bytes >= MAX_WRITE_BYTES
-        ) {
+        if (inflight.size < slots && timer === undefined) timer = setTimeout(flush, LINGER_MS);
+        while (full()) {
           flush();
-          while (inflight.size >= this.config.TIMESERIES_WRITER_CONCURRENCY)
-            await Promise.race(inflight);
-        } else if (timer === undefined) {
-          timer = setTimeout(flush, LINGER_MS);
+          if (full()) await Promise.race(inflight);
         }
       },
     );
     return async () => {
       await loop.stop();
-      flush();
-      await Promise.allSettled(inflight);
+      while (waiting.length > 0 || inflight.size > 0) {
+        flush();
+        await Promise.allSettled(inflight);
+      }
+      waiting = [];
     };
   }
 
@@ -146,25 +154,22 @@ export class TelemetryWriter implements OnApplicationBootstrap, OnApplicationShu
         await this.deadLetter('unknown', message, 'telemetry message without a tenant header');
       return;
     }
-    for (const chunk of chunksBySize(messages, MAX_WRITE_BYTES)) {
-      const outcome = await this.write(tenant, chunk);
-      if (outcome.kind === 'written') {
-        for (const message of chunk) message.ack();
-      } else if (outcome.kind === 'rejected' && chunk.length > 1) {
-        // Find the refused message(s) by writing each alone; the others are kept.
-        for (const message of chunk)
-          await this.settle(tenant, message, await this.write(tenant, [message]));
-      } else {
-        for (const message of chunk) await this.settle(tenant, message, outcome);
-      }
+    // takeBatch keeps a batch, and so each tenant's share of it, within MAX_WRITE_BYTES.
+    const outcome = await this.write(tenant, messages);
+    if (outcome.kind === 'written') {
+      for (const message of messages) message.ack();
+    } else if (outcome.kind === 'rejected' && messages.length > 1) {
+      // Find the refused message(s) by writing each alone; the others are kept.
+      for (const message of messages)
+        await this.settle(tenant, message, await this.write(tenant, [message]));
+    } else {
+      for (const message of messages) await this.settle(tenant, message, outcome);
     }
   }
 
   private async write(tenant: string, messages: JsMsg[]): Promise<WriteOutcome> {
-    // The bodies are line protocol already; they are joined as bytes, never decoded.
-    const body = Buffer.concat(
-      messages.flatMap((message, i) => (i === 0 ? [message.data] : [NEWLINE, message.data])),
-    );
+    // The bodies are line protocol already; they go out as bytes, never decoded or joined.
+    const body = messages.map((message) => message.data);
     const points = messages.reduce(
       (sum, message) => sum + Number(message.headers?.get(TelemetryHeader.Points) ?? 0),
       0,
@@ -185,7 +190,10 @@ export class TelemetryWriter implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
-  private async send(database: string, body: Uint8Array): Promise<[number, string | undefined]> {
+  private async send(
+    database: string,
+    body: readonly Uint8Array[],
+  ): Promise<[number, string | undefined]> {
     const { status, error } = await this.influx.write(database, body);
     return [status, error];
   }
@@ -243,25 +251,4 @@ export class TelemetryWriter implements OnApplicationBootstrap, OnApplicationShu
       // Lag is reported when NATS answers again; readiness reports the outage.
     }
   }
-}
-
-/** Groups consecutive messages so that each group's body stays under `maxBytes`. */
-export function chunksBySize<T extends { data: Uint8Array }>(
-  messages: T[],
-  maxBytes: number,
-): T[][] {
-  const chunks: T[][] = [];
-  let current: T[] = [];
-  let size = 0;
-  for (const message of messages) {
-    if (current.length > 0 && size + message.data.length > maxBytes) {
-      chunks.push(current);
-      current = [];
-      size = 0;
-    }
-    current.push(message);
-    size += message.data.length + 1;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
 }
