@@ -219,6 +219,36 @@ describe('telemetry path: ingest -> JetStream -> timeseries -> InfluxDB -> query
     expect(series[0]!.points.map((p) => p.fields.v)).toEqual([1, 3]);
   });
 
+  it('stores every line of a large body, plain lines and rewritten ones, in several messages', async () => {
+    const measurement = uniqueName('bulk');
+    const total = 30_000;
+    const base = 1_795_514_400_000_000_000n;
+    // Mostly plain lines (kept as slices of the body), with lines that must be rewritten
+    // (no timestamp, an unsigned value) or decoded (a string value) among them.
+    const lines = Array.from({ length: total }, (_, i) => {
+      const time = ` ${base + BigInt(i)}`;
+      if (i % 1000 === 1) return `${measurement},host=h${i % 7} n=${i}i,s="line ${i}"${time}`;
+      if (i % 1000 === 2) return `${measurement},host=h${i % 7} n=${i}u${time}`;
+      return `${measurement},host=h${i % 7} n=${i}i,ok=t,v=${i / 4}${time}`;
+    });
+    const body = `${lines.join('\n')}\n`;
+    expect(Buffer.byteLength(body)).toBeGreaterThan(2 * 512 * 1024);
+    const response = await post('/write?db=tenant-a', body, { authorization: `Bearer ${tokenA}` });
+    expect(response.status).toBe(204);
+    let counted: SeriesOut[] = [];
+    await waitFor(`${total} points of ${measurement}`, async () => {
+      counted = await query(tokenA, measurement, '&aggregate=count&fields=n');
+      return counted.reduce((sum, s) => sum + Number(s.points[0]?.fields.n ?? 0), 0) >= total;
+    });
+    expect(counted.reduce((sum, s) => sum + Number(s.points[0]?.fields.n ?? 0), 0)).toBe(total);
+    // The first point of host h2 is line 3, whose unsigned value was rewritten as an integer.
+    const sample = await query(tokenA, measurement, '&tag.host=h2&limit=1');
+    expect(sample[0]!.points[0]).toEqual({
+      time: '2026-11-24T10:00:00.000000002Z',
+      fields: { n: { type: 'integer', value: 2 } },
+    });
+  });
+
   it('accepts exactly what Telegraf sends: v1 gzip with Basic credentials, v2 with a Token', async () => {
     const measurement = uniqueName('telegraf');
     const secret = requireEnv('KEYCLOAK_GATEWAY_TENANT_A_SECRET');
@@ -265,13 +295,19 @@ describe('telemetry path: ingest -> JetStream -> timeseries -> InfluxDB -> query
     expect(wrongSecret.status).toBe(401);
   });
 
-  it('reads CSV with typed columns', async () => {
+  it('reads CSV with typed columns, with or without the byte order mark spreadsheets write', async () => {
     const measurement = uniqueName('csv');
     const csv = [
       'time,tag:meter,field:voltage,field:phase:string,field:events:integer',
       '2026-11-24T10:00:00.5Z,pq-1,230.1,L1,4',
       '1795514401000,pq-1,229.9,L2,',
     ].join('\n');
+    const withMark = await post(
+      `/v1/points/csv?measurement=${encodeURIComponent(measurement)}`,
+      `\uFEFF${csv}`,
+      { authorization: `Bearer ${tokenA}`, 'content-type': 'text/csv' },
+    );
+    expect(withMark.status).toBe(202);
     const response = await post(
       `/v1/points/csv?measurement=${encodeURIComponent(measurement)}`,
       csv,

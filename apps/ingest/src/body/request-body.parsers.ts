@@ -7,6 +7,7 @@ import secureJson from 'secure-json-parse';
 import { APP_CONFIG } from '@iotwins/config';
 import { ProblemException } from '@iotwins/http';
 import type { IngestConfig } from '../app.config';
+import { utf8Text } from './utf8-text';
 
 /**
  * Reads request bodies the way edge tooling sends them: JSON, line protocol or CSV, plain or
@@ -39,7 +40,7 @@ export class RequestBodyParsers implements OnModuleInit {
         }
       };
     const json = parser((bytes) =>
-      secureJson.parse(bytes.toString('utf8'), undefined, {
+      secureJson.parse(utf8Text(bytes), undefined, {
         protoAction: 'error',
         constructorAction: 'error',
       }),

@@ -5,6 +5,7 @@ import {
   scanLineProtocol,
   type TelemetryLimits,
 } from '@iotwins/telemetry';
+import { utf8Text } from '../body/utf8-text';
 import type { TelemetryTopic } from './mqtt-topic';
 
 export interface PayloadResult {
@@ -36,7 +37,7 @@ export function parseMqttPayload(
   }
   let body: unknown;
   try {
-    body = JSON.parse(payload.toString('utf8'));
+    body = JSON.parse(utf8Text(payload));
   } catch (error) {
     return {
       batch: new LineBatch(),

@@ -18,6 +18,7 @@ import {
   parsePrecision,
   type Precision,
 } from '@iotwins/telemetry';
+import { utf8Text } from '../body/utf8-text';
 import { IngestService } from '../telemetry/ingest.service';
 import { PointBatchDto, WriteAcceptedDto } from './points.dto';
 
@@ -122,7 +123,7 @@ export class PointsController {
     const context = this.ingest.context(caller, tenant, idempotencyKey);
     let parsed;
     try {
-      parsed = parseCsvPoints(body.toString('utf8'), {
+      parsed = parseCsvPoints(utf8Text(body), {
         measurement,
         precision: precisionOf(precision, 'ms'),
         defaultTimestamp: context.receivedAt,
