@@ -289,6 +289,21 @@ describe('telemetry path: ingest -> JetStream -> timeseries -> InfluxDB -> query
         points: [{ time: '2026-11-24T10:00:01.000000000Z', fields: { cpu: 7 } }],
       },
     ]);
+    // InfluxDB's own examples use curl --data-binary, which labels the body as a form.
+    const curl = await post(
+      '/write?db=tenant-a',
+      `${measurement},host=edge-3 cpu=1 1795514402000000000`,
+      {
+        authorization: `Bearer ${tokenA}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+    );
+    expect(curl.status).toBe(204);
+    expect((await stored(tokenA, measurement, 3)).map((s) => s.tags.host)).toEqual([
+      'edge-1',
+      'edge-2',
+      'edge-3',
+    ]);
     const wrongSecret = await post('/write?db=tenant-a', `${measurement} v=1`, {
       authorization: `Basic ${Buffer.from('gateway-tenant-a:wrong').toString('base64')}`,
     });

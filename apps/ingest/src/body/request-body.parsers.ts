@@ -46,11 +46,16 @@ export class RequestBodyParsers implements OnModuleInit {
       }),
     );
     const text = parser((bytes) => bytes);
-    fastify.removeContentTypeParser(['application/json', 'text/plain']);
+    fastify.removeContentTypeParser([
+      'application/json',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+    ]);
     fastify.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: limit }, json);
-    // Line protocol and CSV arrive as text/plain, text/csv, octet-stream or with no type at all.
+    // Line protocol and CSV arrive as text/plain, text/csv, octet-stream or with no type at
+    // all, and as a form from curl --data-binary, as InfluxDB's own examples send it.
     fastify.addContentTypeParser(
-      ['text/plain', 'text/csv', 'application/octet-stream'],
+      ['text/plain', 'text/csv', 'application/octet-stream', 'application/x-www-form-urlencoded'],
       { parseAs: 'buffer', bodyLimit: limit },
       text,
     );
