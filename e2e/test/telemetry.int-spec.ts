@@ -299,10 +299,25 @@ describe('telemetry path: ingest -> JetStream -> timeseries -> InfluxDB -> query
       },
     );
     expect(curl.status).toBe(204);
-    expect((await stored(tokenA, measurement, 3)).map((s) => s.tags.host)).toEqual([
+    // The influx CLI and other Go clients ping first and send an empty Content-Type.
+    const ping = await fetch(`${ingest.baseUrl}/ping`);
+    expect(ping.status).toBe(204);
+    expect(ping.headers.get('x-influxdb-version')).toMatch(/^1\./);
+    const goClient = await post(
+      '/write?consistency=all&db=tenant-a&precision=ns&rp=',
+      `${measurement},host=edge-4 cpu=2\n`,
+      {
+        authorization: `Basic ${Buffer.from(`gateway-tenant-a:${secret}`).toString('base64')}`,
+        'content-type': '',
+        'user-agent': 'InfluxDBShell/1.6.7',
+      },
+    );
+    expect(goClient.status).toBe(204);
+    expect((await stored(tokenA, measurement, 4)).map((s) => s.tags.host)).toEqual([
       'edge-1',
       'edge-2',
       'edge-3',
+      'edge-4',
     ]);
     const wrongSecret = await post('/write?db=tenant-a', `${measurement} v=1`, {
       authorization: `Basic ${Buffer.from('gateway-tenant-a:wrong').toString('base64')}`,

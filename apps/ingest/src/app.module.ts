@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ServiceCoreModule } from '@iotwins/service';
 import type { IngestConfig } from './app.config';
 import { RequestBodyParsers } from './body/request-body.parsers';
+import { InfluxPingController } from './influx-compat/influx-ping.controller';
 import { InfluxWriteController } from './influx-compat/influx-write.controller';
 import { GrpcIngestServer } from './grpc/grpc-ingest.server';
 import { MqttBridge, MqttReadiness } from './mqtt/mqtt.bridge';
@@ -27,7 +28,7 @@ export class IngestModule {
           providers: [TelemetryPublisher, IngestService, MqttBridge, MqttReadiness],
         }),
       ],
-      controllers: [PointsController, InfluxWriteController],
+      controllers: [PointsController, InfluxWriteController, InfluxPingController],
       providers: [RequestBodyParsers, GrpcIngestServer],
     };
   }

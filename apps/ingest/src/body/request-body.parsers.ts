@@ -60,6 +60,12 @@ export class RequestBodyParsers implements OnModuleInit {
       text,
     );
     fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limit }, text);
+    // InfluxDB's Go client (the influx CLI among its users) sends an empty Content-Type,
+    // which Fastify refuses as invalid; without the header the body reaches the parser above.
+    fastify.addHook('onRequest', (request, _reply, done) => {
+      if (request.headers['content-type']?.trim() === '') delete request.headers['content-type'];
+      done();
+    });
   }
 }
 
