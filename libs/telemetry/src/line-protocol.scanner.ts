@@ -12,6 +12,7 @@ export interface ScannedBatch {
 }
 
 const NEWLINE = 10;
+const CR = 13;
 const BACKSLASH = 92;
 const SPACE = 32;
 const QUOTE = 34;
@@ -45,11 +46,15 @@ export function scanLineProtocol(
       start = end + 1;
       continue;
     }
+    // Lines may end in CRLF; the CR is not part of the line.
+    const lineEnd = body[end - 1] === CR ? end - 1 : end;
     // Comments may hold quotes that run over lines, so they take the slow way too.
     const measurement =
-      body[start] !== HASH && batch.size < maxPoints ? plain.measurementOf(start, end) : undefined;
+      body[start] !== HASH && batch.size < maxPoints
+        ? plain.measurementOf(start, lineEnd)
+        : undefined;
     if (measurement !== undefined) {
-      batch.addRange(measurement, body, start, end);
+      batch.addRange(measurement, body, start, lineEnd);
       start = end + 1;
       continue;
     }
