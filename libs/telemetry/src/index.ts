@@ -15,8 +15,8 @@ export {
 export { DEFAULT_TELEMETRY_LIMITS, type TelemetryLimits } from './telemetry-limits';
 export { PointError, checkPointLimits, checkPointShape, type PointShape } from './point.validation';
 export { scanLineProtocol, type ScannedBatch } from './line-protocol.scanner';
-export { scanLine, type SerializedPoint } from './line-protocol.line-scanner';
-export { LineBatch, MAX_LINE_MESSAGE_BYTES, type LineMessage } from './line-batch';
+export { type SerializedPoint } from './line-protocol.line-scanner';
+export { LineBatch } from './line-batch';
 export {
   parseLineProtocol,
   type LineError,
