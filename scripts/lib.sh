@@ -45,3 +45,20 @@ app_env() {
   var="NATS_$(echo "$app" | tr 'a-z-' 'A-Z_')_PASSWORD"
   echo "NATS_USER=$app NATS_PASSWORD=${!var} PORT=${APP_PORTS[$app]}"
 }
+
+# The Python clients that users bring (tests/python/requirements.txt) live in a virtual
+# environment under the cache, one per version of that file, so a second run reuses it.
+ensure_python_env() {
+  local requirements="$REPO_ROOT/tests/python/requirements.txt" hash
+  command -v python3 >/dev/null || { echo "python3 (3.10+) is required for the pytest suite" >&2; exit 1; }
+  hash="$(sha256sum "$requirements" | cut -c1-12)"
+  PYTHON_ENV="${IOTWINS_CACHE_DIR:-$HOME/.cache/iotwins}/venv-$hash"
+  export PYTHON_ENV
+  # The marker is written last, so an interrupted install is redone, not half-used.
+  [ -f "$PYTHON_ENV/.complete" ] && return
+  say "creating the Python environment for the pytest suite ($PYTHON_ENV)"
+  rm -rf "$PYTHON_ENV"
+  python3 -m venv "$PYTHON_ENV"
+  "$PYTHON_ENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
+  touch "$PYTHON_ENV/.complete"
+}

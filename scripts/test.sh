@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Runs every check CI runs: format, lint, types, build, unit tests, integration tests against
-# the real servers, and the resilience tests that stop and restart those servers.
+# the real servers, the pytest suite that drives the platform with the Python clients users
+# bring, and the resilience tests that stop and restart those servers.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 set -e
 ensure_node_toolchain
+ensure_python_env
 bash "$REPO_ROOT/scripts/services.sh" up
 cd "$REPO_ROOT"
 RESULTS="$IOTWINS_DATA_DIR/test-results"
@@ -21,10 +23,14 @@ pnpm exec eslint scripts jest.config.js eslint.config.mjs --max-warnings 0
 set +e
 
 status=0
-for tier in unit integration resilience; do
+for tier in unit integration; do
   say "$tier tests"
   pnpm exec jest --selectProjects "$tier" --runInBand --json --outputFile="$RESULTS/$tier.json" || status=1
 done
+say "python tests (pytest, real clients against the running apps)"
+bash scripts/pytest.sh -q --junitxml="$RESULTS/python.xml" || status=1
+say "resilience tests"
+pnpm exec jest --selectProjects resilience --runInBand --json --outputFile="$RESULTS/resilience.json" || status=1
 
 # One closing line for the whole run, the form CI reads.
 node -e '
@@ -35,6 +41,15 @@ node -e '
     if (!fs.existsSync(file)) { failed += 1; continue; }
     const r = JSON.parse(fs.readFileSync(file, "utf8"));
     passed += r.numPassedTests; failed += r.numFailedTests + r.numRuntimeErrorTestSuites;
+  }
+  // pytest writes JUnit XML; its <testsuite> element carries the counts.
+  const xml = process.argv[1] + "/python.xml";
+  if (!fs.existsSync(xml)) failed += 1;
+  else {
+    const suite = /<testsuite\b[^>]*>/.exec(fs.readFileSync(xml, "utf8"))?.[0] ?? "";
+    const count = (name) => Number(new RegExp(` ${name}="(\\d+)"`).exec(suite)?.[1] ?? 0);
+    const total = count("tests"), bad = count("failures") + count("errors");
+    passed += total - bad - count("skipped"); failed += bad;
   }
   console.log(`tests: ${passed} passed, ${failed} failed`);
 ' "$RESULTS"
