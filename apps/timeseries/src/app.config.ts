@@ -19,6 +19,10 @@ export const timeseriesEnvSchema = baseEnvSchema.extend({
   TIMESERIES_WRITER_BATCH_MESSAGES: env.positiveInt(256),
   TIMESERIES_QUERY_DEFAULT_LIMIT: env.positiveInt(1_000),
   TIMESERIES_QUERY_MAX_LIMIT: env.positiveInt(100_000),
+  /** Cost limits of reads: windows per aggregated answer, time per query, queries at once. */
+  TIMESERIES_QUERY_MAX_WINDOWS: env.positiveInt(10_000),
+  TIMESERIES_QUERY_TIMEOUT_MS: env.positiveInt(30_000),
+  TIMESERIES_QUERY_MAX_CONCURRENT_PER_TENANT: env.positiveInt(4),
 });
 
 export type TimeseriesConfig = z.infer<typeof timeseriesEnvSchema>;

@@ -5,6 +5,7 @@ import { InfluxReadiness } from './influx/influx.client';
 import { InfluxModule } from './influx/influx.module';
 import { QueryController } from './query/query.controller';
 import { QueryService } from './query/query.service';
+import { TenantQuerySlots } from './query/tenant-query-slots';
 import { RetentionController } from './tenants/retention.controller';
 import { TenantDatabases } from './tenants/tenant-databases';
 import { TelemetryWriter } from './writer/telemetry.writer';
@@ -30,7 +31,7 @@ export class TimeseriesModule {
         }),
       ],
       controllers: [QueryController, RetentionController],
-      providers: [TenantDatabases, WriterMetrics, TelemetryWriter, QueryService],
+      providers: [TenantDatabases, WriterMetrics, TelemetryWriter, QueryService, TenantQuerySlots],
     };
   }
 }

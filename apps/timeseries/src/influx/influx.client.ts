@@ -13,6 +13,7 @@ export interface InfluxOptions {
 export const INFLUX_OPTIONS = Symbol('INFLUX_OPTIONS');
 
 const WRITE_TIMEOUT_MS = 30_000;
+const DEFAULT_QUERY_TIMEOUT_MS = 60_000;
 const NEWLINE = Buffer.from('\n');
 
 /** InfluxDB answers errors as JSON `{ "error": ... }`, and some in plain text. */
@@ -100,8 +101,12 @@ export class InfluxClient implements OnModuleDestroy {
    * Runs an InfluxQL statement. Times come as epoch nanoseconds and every number as its exact
    * text (NumberText): JSON.parse would round 64-bit integers and nanosecond times.
    */
-  async query(statement: string, database?: string): Promise<InfluxQueryResult> {
-    const response = await this.post(statement, database);
+  async query(
+    statement: string,
+    database?: string,
+    timeoutMs = DEFAULT_QUERY_TIMEOUT_MS,
+  ): Promise<InfluxQueryResult> {
+    const response = await this.post(statement, database, {}, timeoutMs);
     const result = parseLossless(
       await response.text(),
       undefined,
@@ -159,6 +164,7 @@ export class InfluxClient implements OnModuleDestroy {
     statement: string,
     database: string | undefined,
     extra: Record<string, string> = {},
+    timeoutMs = DEFAULT_QUERY_TIMEOUT_MS,
   ): Promise<Response> {
     const body = new URLSearchParams({ q: statement, epoch: 'ns', ...extra });
     if (database !== undefined) body.set('db', database);
@@ -169,8 +175,9 @@ export class InfluxClient implements OnModuleDestroy {
         'content-type': 'application/x-www-form-urlencoded',
       },
       body,
-      // An export streams for as long as it takes; a plain query gets a minute.
-      signal: extra.chunked ? undefined : AbortSignal.timeout(60_000),
+      // An export streams for as long as it takes; a plain query gets its timeout. InfluxDB
+      // kills a query whose client went away, so the abort ends the work there too.
+      signal: extra.chunked ? undefined : AbortSignal.timeout(timeoutMs),
     });
   }
 }
