@@ -7,6 +7,10 @@ export const timeseriesEnvSchema = baseEnvSchema.extend({
   INFLUX_URL: env.url(['http', 'https']),
   INFLUX_USER: env.nonEmpty('the InfluxDB user the service writes and queries as'),
   INFLUX_PASSWORD: env.nonEmpty('the password of INFLUX_USER'),
+  /** Secret the per-tenant read-only InfluxDB users' passwords are derived from (HMAC). */
+  TIMESERIES_READER_SECRET: env
+    .nonEmpty('a secret of at least 16 characters for the tenant readers’ passwords')
+    .refine((secret) => secret.length >= 16, { message: 'expected at least 16 characters' }),
   ...telemetryStreamEnvShape,
   TIMESERIES_DEFAULT_RETENTION: z
     .string()

@@ -6,6 +6,10 @@ import { InfluxModule } from './influx/influx.module';
 import { QueryController } from './query/query.controller';
 import { QueryService } from './query/query.service';
 import { TenantQuerySlots } from './query/tenant-query-slots';
+import { FormBodyParser } from './influx-compat/form-body.parser';
+import { InfluxQueryController } from './influx-compat/influx-query.controller';
+import { InfluxQueryService } from './influx-compat/influx-query.service';
+import { TenantReaders } from './tenants/tenant-readers.repository';
 import { RetentionController } from './tenants/retention.controller';
 import { TenantDatabases } from './tenants/tenant-databases';
 import { TelemetryWriter } from './writer/telemetry.writer';
@@ -30,8 +34,17 @@ export class TimeseriesModule {
           readinessChecks: [InfluxReadiness],
         }),
       ],
-      controllers: [QueryController, RetentionController],
-      providers: [TenantDatabases, WriterMetrics, TelemetryWriter, QueryService, TenantQuerySlots],
+      controllers: [QueryController, RetentionController, InfluxQueryController],
+      providers: [
+        TenantDatabases,
+        WriterMetrics,
+        TelemetryWriter,
+        QueryService,
+        TenantQuerySlots,
+        TenantReaders,
+        InfluxQueryService,
+        FormBodyParser,
+      ],
     };
   }
 }

@@ -160,6 +160,31 @@ export class InfluxClient implements OnModuleDestroy {
     return chunk;
   }
 
+  /**
+   * Runs a client's /query request in InfluxDB as another (read-only) user, so InfluxDB's own
+   * authorization decides what it may see. The answer comes back as InfluxDB gave it.
+   */
+  async queryAs(
+    credentials: { user: string; password: string },
+    params: URLSearchParams,
+    timeoutMs: number,
+  ): Promise<{ status: number; contentType: string; body: string }> {
+    const response = await fetch(new URL('/query', this.options.url), {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: params,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    return {
+      status: response.status,
+      contentType: response.headers.get('content-type') ?? 'application/json',
+      body: await response.text(),
+    };
+  }
+
   private post(
     statement: string,
     database: string | undefined,
