@@ -241,14 +241,15 @@ describe('tenant isolation', () => {
           })
         ).json()) as { urls: { url: string }[] }
       ).urls[0]!.url;
-      for (const headers of [
+      const tricks: Record<string, string>[] = [
         { 'x-amz-copy-source': `/${theirPhysical}/secret.txt` },
         {
           'x-amz-copy-source': `${theirPhysical}/secret.txt`,
           'x-amz-metadata-directive': 'REPLACE',
         },
         { 'x-amz-tagging': 'iotwins-acl=public-read' },
-      ]) {
+      ];
+      for (const headers of tricks) {
         const attempt = await fetch(put, {
           method: 'PUT',
           headers,

@@ -64,6 +64,7 @@ export const MAX_TIME_NS = 9_223_372_036_854_775_806n;
  * Control characters (CR, LF, NUL and the rest) cannot be part of a name InfluxDB stores (the
  * platform refuses them at ingest), and inside InfluxQL they break the statement.
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** The problem item for a name or value holding a control character, if it does. */
