@@ -6,7 +6,7 @@ import { InfluxModule } from './influx/influx.module';
 import { QueryController } from './query/query.controller';
 import { QueryService } from './query/query.service';
 import { TenantQuerySlots } from './query/tenant-query-slots';
-import { FormBodyParser } from './influx-compat/form-body.parser';
+import { RequestBodyParsers } from './body/request-body.parsers';
 import { InfluxQueryController } from './influx-compat/influx-query.controller';
 import { InfluxQueryService } from './influx-compat/influx-query.service';
 import { TenantReaders } from './tenants/tenant-readers.repository';
@@ -43,7 +43,7 @@ export class TimeseriesModule {
         TenantQuerySlots,
         TenantReaders,
         InfluxQueryService,
-        FormBodyParser,
+        RequestBodyParsers,
       ],
     };
   }
