@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { influxReaderCredentials, type InfluxReaderCredentials } from '@iotwins/auth';
 import { APP_CONFIG } from '@iotwins/config';
 import type { TimeseriesConfig } from '../app.config';
@@ -7,6 +13,9 @@ import { quoteIdentifier, quoteString, tenantDatabase } from '../influx/influxql
 
 const DATABASE_PREFIX = tenantDatabase('');
 
+/** How often databases created since (by the writer, for new tenants) get their reader. */
+const RESCAN_INTERVAL_MS = 60_000;
+
 /**
  * One InfluxDB user per tenant database with READ on that database and nothing else, for
  * Grafana and for the /query endpoint: InfluxDB itself then refuses anything outside the
@@ -14,17 +23,28 @@ const DATABASE_PREFIX = tenantDatabase('');
  * so changing the secret rotates it.
  */
 @Injectable()
-export class TenantReaders implements OnApplicationBootstrap {
+export class TenantReaders implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(TenantReaders.name);
   private readonly ready = new Map<string, Promise<InfluxReaderCredentials>>();
+  private rescan: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly influx: InfluxClient,
     @Inject(APP_CONFIG) private readonly config: TimeseriesConfig,
   ) {}
 
-  /** Creates (or updates) the readers of every tenant database there is. */
   async onApplicationBootstrap(): Promise<void> {
+    await this.provisionAll();
+    this.rescan = setInterval(() => void this.provisionAll(), RESCAN_INTERVAL_MS);
+    this.rescan.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.rescan);
+  }
+
+  /** Creates (or updates) the readers of every tenant database there is. */
+  async provisionAll(): Promise<void> {
     try {
       const result = await this.influx.query('SHOW DATABASES');
       const names = (result.results?.[0]?.series?.[0]?.values ?? []).map((row) => String(row[0]));
