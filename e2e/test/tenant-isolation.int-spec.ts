@@ -276,6 +276,25 @@ describe('tenant isolation', () => {
         headers: { authorization: `Bearer ${token}` },
       });
 
+    it("exports the own data in both formats, and an empty export of a measurement that isn't there", async () => {
+      const range = 'start=2026-11-24T00:00:00Z&end=2026-11-25T00:00:00Z';
+      const csv = await get(`${measurement}/export?${range}`, tokenB);
+      expect(csv.status).toBe(200);
+      expect(await csv.text()).toBe(
+        `time,tag:site,field:v:float\n2026-11-24T10:00:00.000000000Z,${secretTag},${secretValue}\n`,
+      );
+      const ndjson = await get(`${measurement}/export?format=ndjson&${range}`, tokenB);
+      expect(JSON.parse(await ndjson.text())).toEqual({
+        measurement,
+        tags: { site: secretTag },
+        fields: { v: secretValue },
+        time: '2026-11-24T10:00:00.000000000Z',
+      });
+      const none = await get(`${uniqueName('nothing')}/export?format=ndjson&${range}`, tokenB);
+      expect(none.status).toBe(200);
+      expect(await none.text()).toBe('');
+    });
+
     it('refuses an aggregation of too many windows, naming the limit and its value', async () => {
       const response = await get(
         `${measurement}/points?start=2000-01-01T00:00:00Z&aggregate=mean&every=1ns`,

@@ -17,7 +17,7 @@ import { InfluxClient } from '../influx/influx.client';
 import { exportCsv, exportNdjson } from './export.stream';
 import { assertQueryName, parsePointsQuery, type PointsQuery } from './points-query';
 import { TenantQuerySlots } from './tenant-query-slots';
-import { QueryService, type FieldKey } from './query.service';
+import { QueryService, queryProblem, type FieldKey } from './query.service';
 import type { SeriesOut } from './series.converter';
 
 const RANGE_PARAMS = [
@@ -165,11 +165,20 @@ export class QueryController {
         : exportNdjson(this.influx, caller.tenant, parsed, fields),
       release,
     );
+    // The first item comes after InfluxDB accepted the query: a refusal or an outage is still
+    // answered with its own status here, not as a 200 cut off after the headers.
+    let first: IteratorResult<string>;
+    try {
+      first = await source.next();
+    } catch (error) {
+      await source.return(undefined);
+      throw queryProblem(error, this.config.TIMESERIES_QUERY_TIMEOUT_MS);
+    }
     const filename = `${measurement.replace(/[^A-Za-z0-9_-]/g, '_')}.${format}`;
     await reply
       .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson')
       .header('content-disposition', `attachment; filename="${filename}"`)
-      .send(Readable.from(source));
+      .send(Readable.from(prepend(first, source)));
   }
 
   private limits() {
@@ -191,4 +200,10 @@ async function* releasing<T>(source: AsyncGenerator<T>, release: () => void): As
   } finally {
     release();
   }
+}
+
+async function* prepend<T>(first: IteratorResult<T>, rest: AsyncGenerator<T>): AsyncGenerator<T> {
+  if (first.done) return;
+  yield first.value;
+  yield* rest;
 }
