@@ -191,8 +191,8 @@ describe('tenant isolation', () => {
     });
   });
 
-  describe('presigned URLs', () => {
-    it("reach no object of tenant-b with extra headers, and tenant-b's object is unchanged", async () => {
+  describe('objectstore routes and presigned URLs', () => {
+    it("reach no object of tenant-b by any route, parameter or URL header; tenant-b's object is unchanged", async () => {
       const api =
         (token: string) => async (method: string, path: string, body?: string, json?: unknown) =>
           fetch(`${objectstore.baseUrl}${path}`, {
@@ -221,6 +221,53 @@ describe('tenant isolation', () => {
         ).json()) as { urls: { url: string }[] }
       ).urls[0]!.url;
       const theirPhysical = new URL(theirUrl).pathname.split('/')[1];
+
+      // Every objectstore route, as tenant-a, on tenant-b's bucket: nothing found, nothing changed.
+      const physicalName = theirPhysical!;
+      const attempts: [string, string, unknown?][] = [
+        ['GET', `/v1/buckets/${theirs}`],
+        ['GET', `/v1/buckets/${theirs}?tenant=tenant-b`],
+        ['GET', `/v1/buckets/${theirs}/acl`],
+        ['PUT', `/v1/buckets/${theirs}/acl`, { acl: 'public-read' }],
+        ['GET', `/v1/buckets/${theirs}/objects`],
+        ['GET', `/v1/buckets/${theirs}/objects/secret.txt`],
+        ['GET', `/v1/buckets/${theirs}/objects/secret.txt?tenant=tenant-b`],
+        ['HEAD', `/v1/buckets/${theirs}/objects/secret.txt`],
+        ['GET', `/v1/buckets/${theirs}/object-acls/secret.txt`],
+        ['PUT', `/v1/buckets/${theirs}/object-acls/secret.txt`, { acl: 'public-read' }],
+        ['DELETE', `/v1/buckets/${theirs}/objects/secret.txt`],
+        ['DELETE', `/v1/buckets/${theirs}?force=true`],
+        [
+          'POST',
+          `/v1/buckets/${mine}/copies`,
+          { key: 'c1', sourceBucket: theirs, sourceKey: 'secret.txt' },
+        ],
+        [
+          'POST',
+          `/v1/buckets/${mine}/copies`,
+          { key: 'c2', sourceBucket: physicalName, sourceKey: 'secret.txt' },
+        ],
+        ['GET', `/v1/buckets/${physicalName}/objects/secret.txt`],
+        ['GET', `/v1/public/tenant-b/${theirs}/secret.txt`],
+      ];
+      for (const [method, path, json] of attempts) {
+        const response = await asA(method, path, undefined, json);
+        const text = await response.text();
+        expect([method, path, response.status < 300 || text.includes('tenant-b bytes')]).toEqual([
+          method,
+          path,
+          false,
+        ]);
+      }
+      const listing = await asA('GET', '/v1/buckets');
+      expect(await listing.text()).not.toContain(theirs);
+      expect((await asA('GET', `/v1/buckets/${mine}/objects/c1`)).status).toBe(404);
+      expect((await asA('GET', `/v1/buckets/${mine}/objects/c2`)).status).toBe(404);
+      const theirAcl = await asB('GET', `/v1/buckets/${theirs}/acl`);
+      expect(await theirAcl.json()).toMatchObject({ acl: 'private' });
+      expect(await (await asB('GET', `/v1/buckets/${theirs}/objects/secret.txt`)).text()).toBe(
+        'tenant-b bytes',
+      );
 
       // tenant-a cannot presign in tenant-b's bucket, nor read it through the API.
       expect(
