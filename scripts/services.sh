@@ -79,8 +79,10 @@ install_influxdb() {
   GOBIN="$tools" go install "github.com/influxdata/pkg-config@$PKG_CONFIG_VERSION" >"$CACHE/influxdb-build.log" 2>&1 ||
     fail "InfluxDB cannot be had: go install of influxdata/pkg-config failed, see $CACHE/influxdb-build.log"
   # Flux pins a Rust toolchain that cannot be downloaded here; the stable one builds it.
+  # The version is stamped as the release build does, so /ping reports it to clients.
   PATH="$tools:$PATH" RUSTUP_TOOLCHAIN=stable CGO_ENABLED=1 GOBIN="$out" \
-    go install "github.com/influxdata/influxdb/cmd/influxd@$INFLUXDB_VERSION" >>"$CACHE/influxdb-build.log" 2>&1 ||
+    go install -ldflags "-X main.version=${INFLUXDB_VERSION#v}" \
+    "github.com/influxdata/influxdb/cmd/influxd@$INFLUXDB_VERSION" >>"$CACHE/influxdb-build.log" 2>&1 ||
     fail "InfluxDB cannot be had: go install failed, see $CACHE/influxdb-build.log"
   mv "$out/influxd" "$bin"
 }

@@ -114,9 +114,11 @@ export class TelemetryWriter implements OnApplicationBootstrap, OnApplicationShu
         const batch = takeBatch(waiting, maxMessages, MAX_WRITE_BYTES);
         bytes -= batch.reduce((sum, message) => sum + message.data.length, 0);
         const write: Promise<void> = this.handle(batch)
-          .catch((error: unknown) =>
-            this.logger.error({ err: error }, 'telemetry batch not settled'),
-          )
+          .catch((error: unknown) => {
+            this.logger.error({ err: error }, 'telemetry batch not settled');
+            // Handed back for redelivery rather than kept alive here forever.
+            this.release(batch.filter((message) => this.held.has(message)));
+          })
           .finally(() => {
             inflight.delete(write);
             flush();
@@ -184,8 +186,11 @@ export class TelemetryWriter implements OnApplicationBootstrap, OnApplicationShu
     if (outcome.kind === 'written') {
       for (const message of messages) this.done(message);
     } else if (outcome.kind !== 'missing-database' && messages.length > 1) {
-      // Find the failing message(s) by writing each alone; the others are kept.
-      for (const message of messages) await this.writeTenant(tenant, [message]);
+      // Find the failing message(s) by halving the batch until each failing one is alone;
+      // the others are written on the way, in few writes.
+      const half = Math.ceil(messages.length / 2);
+      await this.writeTenant(tenant, messages.slice(0, half));
+      await this.writeTenant(tenant, messages.slice(half));
     } else {
       for (const message of messages) await this.settle(tenant, message, outcome);
     }

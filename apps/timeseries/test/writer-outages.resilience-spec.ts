@@ -15,7 +15,7 @@ import { natsAsDev, storedCount } from './timeseries.fixture';
  * redelivery clock), the log holds one warning for the outage rather than one per message,
  * no batch is dead-lettered for the outage, and the API answers 503 with Retry-After meanwhile.
  */
-describe('timeseries through an InfluxDB outage', () => {
+describe('the timeseries writer through outages of InfluxDB and NATS', () => {
   let ingest: AppProcess;
   let timeseries: AppProcess;
   let token: string;
@@ -32,6 +32,7 @@ describe('timeseries through an InfluxDB outage', () => {
   }, 120_000);
   afterAll(async () => {
     services('start', 'influxdb');
+    services('start', 'nats');
     await Promise.all([ingest?.stop(), timeseries?.stop()]);
   });
 
@@ -127,4 +128,55 @@ describe('timeseries through an InfluxDB outage', () => {
     const { deadLetters } = (await letters.json()) as { deadLetters: { lines: string[] }[] };
     expect(deadLetters.filter((letter) => letter.lines[0]?.startsWith(measurement))).toEqual([]);
   }, 300_000);
+
+  it('writes every point soon after NATS restarts mid-load, none waiting out a long ack wait', async () => {
+    const measurement = uniqueName('reconnect');
+    const perBatch = 2_000;
+    const base = 1_795_514_400_000_000_000n;
+    let sent = 0;
+    let acknowledged = 0;
+    const post = async (): Promise<void> => {
+      const lines: string[] = [];
+      for (let i = 0; i < perBatch; i++, sent++)
+        lines.push(`${measurement},gw=g${sent % 8} v=${sent}i ${base + BigInt(sent)}`);
+      const response = await fetch(`${ingest.baseUrl}/write?db=tenant-a`, {
+        method: 'POST',
+        body: lines.join('\n'),
+        headers: { authorization: `Bearer ${token}` },
+      }).catch(() => undefined);
+      if (response?.status === 204) acknowledged += perBatch;
+    };
+    let loading = true;
+    const load = Promise.all(
+      [0, 1].map(async () => {
+        while (loading) await post();
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // Twice, as NATS restarts in a rolling upgrade: deliveries in flight are lost each time.
+    for (let restart = 0; restart < 2; restart++) {
+      services('stop', 'nats');
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      services('start', 'nats');
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+    }
+    loading = false;
+    await load;
+    const loadEnded = Date.now();
+    await waitFor(
+      `${acknowledged} points stored`,
+      async () => (await storedCount('tenant-a', measurement)) >= acknowledged,
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
+    const settleSeconds = (Date.now() - loadEnded) / 1000;
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const stored = await storedCount('tenant-a', measurement);
+    console.log(
+      `two NATS restarts mid-load: ${acknowledged} points acknowledged, ${stored} stored, all of them ${settleSeconds.toFixed(1)} s after the load ended`,
+    );
+    expect(acknowledged).toBeGreaterThan(0);
+    expect(stored).toBe(acknowledged);
+    // Deliveries lost with a connection come back after the 6 s ack wait, not 30 s.
+    expect(settleSeconds).toBeLessThan(15);
+  }, 240_000);
 });
