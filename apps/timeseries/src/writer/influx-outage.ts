@@ -64,6 +64,7 @@ export class InfluxOutage {
     this.logger.warn({ reason }, 'InfluxDB unavailable; holding telemetry until it answers');
     while (!this.stopped && !(await this.answers()))
       await new Promise((resolve) => setTimeout(resolve, PROBE_INTERVAL_MS));
+    if (this.stopped) return;
     this.metrics.influxAvailable.set(1);
     this.metrics.outages.inc();
     this.logger.warn(
