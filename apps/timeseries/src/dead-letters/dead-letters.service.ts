@@ -20,7 +20,7 @@ export class DeadLettersService {
 
   async list(tenant: string, after: number, limit: number): Promise<DeadLetterListDto> {
     // One more than asked tells whether a next page exists.
-    const found = await this.repository.list(tenant, after, limit + 1);
+    const found = await fromJetStream(() => this.repository.list(tenant, after, limit + 1));
     const page = found.slice(0, limit).map(toDto);
     return found.length > limit
       ? { deadLetters: page, next: page.at(-1)!.id }
@@ -32,7 +32,7 @@ export class DeadLettersService {
    * conflicting field dropped) and removes it once stored. Refused again, it stays.
    */
   async replay(tenant: string, id: number): Promise<ReplayResultDto> {
-    const message = await this.repository.get(tenant, id);
+    const message = await fromJetStream(() => this.repository.get(tenant, id));
     if (!message)
       throw ProblemException.of(
         404,
@@ -49,7 +49,7 @@ export class DeadLettersService {
     }
     switch (outcome.kind) {
       case 'written':
-        await this.repository.delete(id);
+        await fromJetStream(() => this.repository.delete(id));
         return { id, points: pointsOf(message) };
       case 'rejected':
         throw ProblemException.of(422, 'replay-refused', outcome.reason, { id });
@@ -68,6 +68,22 @@ export class DeadLettersService {
         );
       }
     }
+  }
+}
+
+/** JetStream not answering (NATS down, reconnecting) is an outage: 503, try again. */
+async function fromJetStream<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (error instanceof ProblemException) throw error;
+    throw ProblemException.of(
+      503,
+      'jetstream-unavailable',
+      'The dead-letter stream does not answer; try again later',
+      {},
+      { 'Retry-After': '2' },
+    );
   }
 }
 
