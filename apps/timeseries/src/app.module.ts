@@ -1,6 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ServiceCoreModule } from '@iotwins/service';
 import type { TimeseriesConfig } from './app.config';
+import { DeadLettersController } from './dead-letters/dead-letters.controller';
+import { DeadLettersRepository } from './dead-letters/dead-letters.repository';
+import { DeadLettersService } from './dead-letters/dead-letters.service';
 import { InfluxReadiness } from './influx/influx.client';
 import { InfluxModule } from './influx/influx.module';
 import { QueryController } from './query/query.controller';
@@ -12,6 +15,7 @@ import { InfluxQueryService } from './influx-compat/influx-query.service';
 import { TenantReaders } from './tenants/tenant-readers.repository';
 import { RetentionController } from './tenants/retention.controller';
 import { TenantDatabases } from './tenants/tenant-databases';
+import { InfluxOutage } from './writer/influx-outage';
 import { TelemetryWriter } from './writer/telemetry.writer';
 import { WriterMetrics } from './writer/writer.metrics';
 
@@ -34,12 +38,20 @@ export class TimeseriesModule {
           readinessChecks: [InfluxReadiness],
         }),
       ],
-      controllers: [QueryController, RetentionController, InfluxQueryController],
+      controllers: [
+        QueryController,
+        RetentionController,
+        DeadLettersController,
+        InfluxQueryController,
+      ],
       providers: [
         TenantDatabases,
         WriterMetrics,
+        InfluxOutage,
         TelemetryWriter,
         QueryService,
+        DeadLettersRepository,
+        DeadLettersService,
         TenantQuerySlots,
         TenantReaders,
         InfluxQueryService,

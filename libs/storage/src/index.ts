@@ -6,7 +6,7 @@ export {
   type StreamUploadOptions,
   type StreamUploadResult,
 } from './multipart.upload';
-export { isS3NotFound, s3ErrorCode } from './s3.errors';
+export { isS3NotFound, isS3Unavailable, s3ErrorCode } from './s3.errors';
 export { objectSessionPolicy, type PresignMethod } from './object-session.policy';
 export {
   ScopedCredentialsUnavailableError,
