@@ -54,6 +54,7 @@ export {
   observationSubject,
   observationsDeadLetterSubject,
   pairingKey,
+  parseObservationMessage,
   predictionsSubject,
   type Observation,
   type ObservationKind,

@@ -68,12 +68,23 @@ export const observationSchema = z
   });
 export type Observation = z.infer<typeof observationSchema>;
 
+const observationListSchema = z.array(observationSchema).min(1).max(MAX_OBSERVATIONS_PER_MESSAGE);
+
 /** A message body: one observation, or an array of them from the same model. */
-export const observationMessageSchema = z.union([
-  observationSchema,
-  z.array(observationSchema).min(1).max(MAX_OBSERVATIONS_PER_MESSAGE),
-]);
+export const observationMessageSchema = z.union([observationSchema, observationListSchema]);
 export type ObservationMessage = z.infer<typeof observationMessageSchema>;
+
+/**
+ * Validates a message body as a list of observations. Objects and arrays are checked by
+ * their own schema, so an error names the field (`/3/value`) rather than the union.
+ */
+export function parseObservationMessage(
+  body: unknown,
+): { success: true; data: Observation[] } | { success: false; error: z.ZodError } {
+  if (Array.isArray(body)) return observationListSchema.safeParse(body);
+  const one = observationSchema.safeParse(body);
+  return one.success ? { success: true, data: [one.data] } : { success: false, error: one.error };
+}
 
 /** The key that pairs a prediction with its actual value. */
 export function pairingKey(observation: Observation): string {

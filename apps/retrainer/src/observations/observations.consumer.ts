@@ -23,7 +23,7 @@ import {
   ensureDeadLetterStream,
   ensureObservationsStream,
   isSubjectToken,
-  observationMessageSchema,
+  parseObservationMessage,
   observationsDeadLetterSubject,
   type ConsumeLoop,
   type ObservationKind,
@@ -228,7 +228,7 @@ export class ObservationsConsumer implements OnApplicationBootstrap, OnApplicati
     } catch {
       return this.deadLetter(message, tenant, model, 'the body is not JSON');
     }
-    const parsed = observationMessageSchema.safeParse(body);
+    const parsed = parseObservationMessage(body);
     if (!parsed.success) {
       const reason = parsed.error.issues
         .slice(0, 10)
@@ -236,7 +236,7 @@ export class ObservationsConsumer implements OnApplicationBootstrap, OnApplicati
         .join('; ');
       return this.deadLetter(message, tenant, model, reason);
     }
-    const observations = Array.isArray(parsed.data) ? parsed.data : [parsed.data];
+    const observations = parsed.data;
     const at = Number(message.timestampNanos / 1_000_000n);
     const otherVersions = this.engine.ingest(kind, tenant, model, observations, at);
     for (const monitorId of otherVersions) this.aliases.refreshSoon(monitorId);
