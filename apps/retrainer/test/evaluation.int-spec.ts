@@ -5,6 +5,7 @@ import { RegistryResponder } from './registry.responder';
 import {
   Api,
   EventLog,
+  type JsonBody,
   TENANT,
   TestDatabase,
   deleteConsumer,
@@ -101,7 +102,7 @@ describe('retrainer evaluation', () => {
     expect(retrains).toHaveLength(1);
     const request = retrains[0]!.data as {
       version: number;
-      history: any[];
+      history: JsonBody[];
       trainingData: unknown;
       model: string;
       runId: string;
@@ -147,7 +148,8 @@ describe('retrainer evaluation', () => {
     expect(degraded[0]!.reason).toContain('2 consecutive window(s) out of band');
     expect(transitions.filter((t) => t.to === 'action-taken')).toHaveLength(1);
 
-    const actions = (await api.request('GET', `/v1/monitors/${id}/actions`)).body.actions as any[];
+    const actions = (await api.request('GET', `/v1/monitors/${id}/actions`)).body
+      .actions as JsonBody[];
     expect(actions.map((a) => [a.kind, a.status])).toEqual([
       ['retrain', 'done'],
       ['deactivate', 'done'],

@@ -159,6 +159,10 @@ export class EventLog {
   }
 }
 
+/** A JSON response body; specs assert its fields one by one, so it stays untyped here. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
+export type JsonBody = any;
+
 /** A small HTTP client of the retrainer API for one caller. */
 export class Api {
   constructor(
@@ -170,7 +174,7 @@ export class Api {
     method: string,
     path: string,
     json?: unknown,
-  ): Promise<{ status: number; body: any }> {
+  ): Promise<{ status: number; body: JsonBody }> {
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
       headers: {
@@ -183,7 +187,7 @@ export class Api {
     return { status: response.status, body: text ? JSON.parse(text) : undefined };
   }
 
-  async monitor(id: string): Promise<any> {
+  async monitor(id: string): Promise<JsonBody> {
     return (await this.request('GET', `/v1/monitors/${id}`)).body;
   }
 
@@ -194,7 +198,7 @@ export class Api {
       .transitions;
   }
 
-  async evaluations(id: string): Promise<any[]> {
+  async evaluations(id: string): Promise<JsonBody[]> {
     return (await this.request('GET', `/v1/monitors/${id}/evaluations?limit=1000`)).body
       .evaluations;
   }
