@@ -18,6 +18,7 @@ import {
   OBSERVATIONS_CONSUMER_OPTIONS,
   ObservationsConsumer,
 } from './observations/observations.consumer';
+import { ObservationsMetrics } from './observations/observations.metrics';
 import { ObservationsPublisher } from './observations/observations.publisher';
 import { MODEL_REGISTRY_OPTIONS, ModelRegistryClient } from './registry/model-registry.client';
 
@@ -79,6 +80,7 @@ export class RetrainerModule {
         ActionsRepository,
         WebhookSender,
         ActionExecutor,
+        ObservationsMetrics,
         ObservationsPublisher,
         ObservationsConsumer,
         MonitorsRepository,

@@ -29,6 +29,8 @@ export interface PairChanges {
  */
 export class ObservationPairer {
   private readonly pending = new Map<string, PendingObservation>();
+  /** Waiting predictions and actuals per tenant and model, kept as entries come and go. */
+  private readonly perModel = new Map<string, { predictions: number; actuals: number }>();
 
   constructor(private readonly changes: PairChanges) {}
 
@@ -37,7 +39,7 @@ export class ObservationPairer {
   }
 
   restore(rows: PendingObservation[]): void {
-    for (const row of rows) this.pending.set(pendingId(row), row);
+    for (const row of rows) this.keep(pendingId(row), row);
   }
 
   /**
@@ -53,12 +55,11 @@ export class ObservationPairer {
     receivedAt: number,
     ttlMs: number,
   ): PendingObservation | undefined {
-    const otherKind: ObservationKind = kind === 'prediction' ? 'actual' : 'prediction';
-    const otherId = pendingId({ tenant, model, pairKey, kind: otherKind });
+    const base = `${tenant}\u0000${model}\u0000${pairKey}\u0000`;
+    const otherId = base + (kind === 'prediction' ? 'actual' : 'prediction');
     const other = this.pending.get(otherId);
     if (other) {
-      this.pending.delete(otherId);
-      this.changes.removed(other);
+      this.drop(otherId, other);
       return other;
     }
     const entry: PendingObservation = {
@@ -70,13 +71,10 @@ export class ObservationPairer {
       receivedAt,
       expiresAt: receivedAt + ttlMs,
     };
-    const id = pendingId(entry);
+    const id = base + kind;
     const previous = this.pending.get(id);
-    if (previous) {
-      this.pending.delete(id);
-      this.changes.removed(previous);
-    }
-    this.pending.set(id, entry);
+    if (previous) this.drop(id, previous);
+    this.keep(id, entry);
     this.changes.added(entry);
     return undefined;
   }
@@ -91,21 +89,35 @@ export class ObservationPairer {
         if (entry.receivedAt > now) break;
         continue;
       }
-      this.pending.delete(id);
-      this.changes.removed(entry);
+      this.drop(id, entry);
       expired.push(entry);
     }
     return expired;
   }
 
   countFor(tenant: string, model: string): { predictions: number; actuals: number } {
-    let predictions = 0;
-    let actuals = 0;
-    for (const entry of this.pending.values()) {
-      if (entry.tenant !== tenant || entry.model !== model) continue;
-      if (entry.kind === 'prediction') predictions += 1;
-      else actuals += 1;
+    return { ...(this.perModel.get(`${tenant}\u0000${model}`) ?? { predictions: 0, actuals: 0 }) };
+  }
+
+  private keep(id: string, entry: PendingObservation): void {
+    this.pending.set(id, entry);
+    this.tally(entry, 1);
+  }
+
+  private drop(id: string, entry: PendingObservation): void {
+    this.pending.delete(id);
+    this.tally(entry, -1);
+    this.changes.removed(entry);
+  }
+
+  private tally(entry: PendingObservation, by: 1 | -1): void {
+    const key = `${entry.tenant}\u0000${entry.model}`;
+    let counts = this.perModel.get(key);
+    if (!counts) {
+      counts = { predictions: 0, actuals: 0 };
+      this.perModel.set(key, counts);
     }
-    return { predictions, actuals };
+    if (entry.kind === 'prediction') counts.predictions += by;
+    else counts.actuals += by;
   }
 }

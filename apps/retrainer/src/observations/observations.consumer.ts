@@ -32,6 +32,7 @@ import { ActionExecutor } from '../actions/action.executor';
 import { EvaluationEngine } from '../evaluation/evaluation.engine';
 import { EvaluationStateRepository } from '../evaluation/evaluation-state.repository';
 import { AliasRefresher } from '../evaluation/alias.refresher';
+import { ObservationsMetrics } from './observations.metrics';
 
 export interface ObservationsConsumerOptions {
   consumer: string;
@@ -44,6 +45,7 @@ export const OBSERVATIONS_CONSUMER_OPTIONS = Symbol('OBSERVATIONS_CONSUMER_OPTIO
 
 /** How long JetStream waits for an ack before redelivering; commits take milliseconds. */
 const ACK_WAIT_MS = 60_000;
+const decoder = new TextDecoder();
 const RECOVERY_RETRY_MS = 2_000;
 
 /**
@@ -64,6 +66,7 @@ export class ObservationsConsumer implements OnApplicationBootstrap, OnApplicati
   private seenUpTo = 0;
   private timers: NodeJS.Timeout[] = [];
   private recovering: Promise<void> | undefined;
+  private committing: Promise<void> | undefined;
   private stopped = false;
 
   constructor(
@@ -73,6 +76,7 @@ export class ObservationsConsumer implements OnApplicationBootstrap, OnApplicati
     private readonly repository: EvaluationStateRepository,
     private readonly actions: ActionExecutor,
     private readonly aliases: AliasRefresher,
+    private readonly metrics: ObservationsMetrics,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -110,8 +114,19 @@ export class ObservationsConsumer implements OnApplicationBootstrap, OnApplicati
       this.unacked = [];
       this.deadLetters = [];
       await Promise.all(deadLetters);
-      if (batch) await this.repository.commit(this.options.consumer, batch);
-      for (const message of messages) message.ack();
+      if (batch) {
+        const started = performance.now();
+        await this.repository.commit(this.options.consumer, batch);
+        this.metrics.commitSeconds.observe((performance.now() - started) / 1000);
+      }
+      const now = Date.now();
+      for (const message of messages) {
+        message.ack();
+        this.metrics.evaluationDelay.observe(
+          (now - Number(message.timestampNanos / 1_000_000n)) / 1000,
+        );
+      }
+      this.metrics.messages.inc(messages.length);
       if (batch && batch.actions.length > 0) this.actions.kick();
     });
   }
@@ -197,7 +212,16 @@ export class ObservationsConsumer implements OnApplicationBootstrap, OnApplicati
     this.process(message);
     this.engine.advance(seq);
     this.unacked.push(message);
-    if (this.unacked.length >= this.options.batchMessages) await this.flushSoon();
+    if (this.unacked.length < this.options.batchMessages) return;
+    // Evaluation goes on while the previous batch commits; it waits only when a second
+    // batch is full, which bounds what a crash can make JetStream redeliver.
+    if (!this.committing) {
+      this.committing = this.flushSoon().finally(() => {
+        this.committing = undefined;
+      });
+    } else if (this.unacked.length >= 2 * this.options.batchMessages) {
+      await this.committing;
+    }
   }
 
   private process(message: JsMsg): void {
@@ -224,7 +248,7 @@ export class ObservationsConsumer implements OnApplicationBootstrap, OnApplicati
     }
     let body: unknown;
     try {
-      body = JSON.parse(new TextDecoder().decode(message.data));
+      body = JSON.parse(decoder.decode(message.data));
     } catch {
       return this.deadLetter(message, tenant, model, 'the body is not JSON');
     }
