@@ -87,9 +87,14 @@ const driftSchema = z
 export const monitorSpecSchema = z
   .object({
     model: z.string().min(1).max(256),
+    // The registry's alias rule (model-registry.requests.ts), so a monitor never names an
+    // alias the registry would refuse.
     alias: z
       .string()
-      .regex(/^[A-Za-z0-9_.-]{1,128}$/, 'alias must be 1-128 of A-Z a-z 0-9 _ . -')
+      .regex(
+        /^[A-Za-z][A-Za-z0-9_-]{0,62}$/,
+        'alias must start with a letter, then up to 62 of A-Z a-z 0-9 _ -',
+      )
       .optional(),
     version: z.number().int().positive().optional(),
     description: z.string().max(1000).optional(),
