@@ -1,3 +1,6 @@
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { RetrainerEventType } from '@iotwins/messaging';
 import { tokens, uniqueName, waitFor, type RunningApp } from '@iotwins/testing';
@@ -318,5 +321,63 @@ describe('retrainer evaluation', () => {
     );
     const changes = events.of(RetrainerEventType.MonitorStateChanged, id).map((e) => e.data.to);
     expect(changes).toEqual(expect.arrayContaining(['degraded', 'action-taken']));
+  });
+
+  it('calls the webhook signed with HMAC-SHA256, retrying until it answers 2xx', async () => {
+    const model = uniqueName('pq-hook');
+    registry.addVersion(TENANT, model, { version: 1, status: 'ready', metrics: {}, lineage }, [
+      'production',
+    ]);
+    const secret = 'webhook-secret-of-this-spec';
+    const calls: { headers: IncomingHttpHeaders; body: string }[] = [];
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        calls.push({ headers: request.headers, body });
+        // The receiver is down twice before it takes the call.
+        response.statusCode = calls.length <= 2 ? 503 : 204;
+        response.end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/retrain`;
+      const id = await createMonitor(model, {
+        consecutiveBadWindows: 1,
+        actions: { webhook: { url, secret } },
+      });
+      await publishWindow(model, 'h', 20, 5);
+      await waitFor('the third webhook attempt', async () => calls.length === 3);
+      await waitFor('the action done', async () => {
+        const actions = (await api.request('GET', `/v1/monitors/${id}/actions`)).body
+          .actions as JsonBody[];
+        return actions[0]?.status === 'done';
+      });
+      const [action] = (await api.request('GET', `/v1/monitors/${id}/actions`)).body
+        .actions as JsonBody[];
+      expect(action).toMatchObject({
+        kind: 'webhook',
+        status: 'done',
+        attempts: 3,
+        result: { status: 204 },
+      });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(calls).toHaveLength(3);
+      for (const call of calls) {
+        const timestamp = call.headers['x-iotwins-timestamp'] as string;
+        const expected = createHmac('sha256', secret)
+          .update(`${timestamp}.${call.body}`)
+          .digest('hex');
+        expect(call.headers['x-iotwins-signature']).toBe(`sha256=${expected}`);
+        // One delivery id across the retries, so the receiver can drop duplicates.
+        expect(call.headers['x-iotwins-delivery']).toBe(action.id);
+      }
+      const payload = JSON.parse(calls[2]!.body);
+      expect(payload).toMatchObject({ id: action.id, data: { monitorId: id, model, version: 1 } });
+      expect(payload.data.history[0]).toMatchObject({ outOfBand: true, value: 5 });
+    } finally {
+      server.close();
+    }
   });
 });
