@@ -41,3 +41,51 @@ export {
   type ObjectEventData,
 } from './objectstore.events';
 export { consumeUntilStopped, type ConsumeLoop } from './consume.loop';
+export {
+  ModelsEventType,
+  aliasChangedEventDataSchema,
+  deploymentChangedEventDataSchema,
+  modelEventDataSchema,
+  modelsEventSubject,
+  modelsEventsOf,
+  nodeEventDataSchema,
+  versionEventDataSchema,
+  type AliasChangedEventData,
+  type DeploymentChangedEventData,
+  type ModelEventData,
+  type NodeEventData,
+  type VersionEventData,
+} from './models.events';
+export {
+  MODEL_REGISTRY_NODES_CONSUMER,
+  NODES_STREAM,
+  NODES_SUBJECTS,
+  ROLLOUT_STATES,
+  nodeCommandSubject,
+  nodeHeartbeatSchema,
+  nodeHeartbeatSubject,
+  nodeStatusSchema,
+  nodeStatusSubject,
+  parseNodeSubject,
+  type NodeHeartbeat,
+  type NodeMessageKind,
+  type NodeStatus,
+} from './nodes.subjects';
+export { ensureNodesStream } from './nodes.stream';
+export {
+  MODEL_REGISTRY_QUEUE,
+  ModelRegistryRequest,
+  VERSION_STATUSES,
+  aliasRemovedReplySchema,
+  aliasSetRequestSchema,
+  registryProblemSchema,
+  registryVersionReplySchema,
+  versionDeactivateRequestSchema,
+  versionGetRequestSchema,
+  type AliasRemovedReply,
+  type AliasSetRequest,
+  type RegistryProblem,
+  type RegistryVersionReply,
+  type VersionDeactivateRequest,
+  type VersionGetRequest,
+} from './model-registry.requests';
