@@ -88,4 +88,5 @@ export {
   type RegistryVersionReply,
   type VersionDeactivateRequest,
   type VersionGetRequest,
+  type VersionStatus,
 } from './model-registry.requests';

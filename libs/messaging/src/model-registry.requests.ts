@@ -56,6 +56,7 @@ export const versionDeactivateRequestSchema = z
 export type VersionDeactivateRequest = z.infer<typeof versionDeactivateRequestSchema>;
 
 export const VERSION_STATUSES = ['ready', 'archived', 'deactivated'] as const;
+export type VersionStatus = (typeof VERSION_STATUSES)[number];
 
 export const registryVersionReplySchema = z.object({
   model: z.string(),
