@@ -115,7 +115,8 @@ export class Api {
     metadata: unknown = DEFAULT_METADATA,
   ): Promise<Response> {
     const form = new FormData();
-    if (metadata !== undefined)
+    // null leaves the metadata field out.
+    if (metadata !== null)
       form.append('metadata', typeof metadata === 'string' ? metadata : JSON.stringify(metadata));
     for (const file of files)
       form.append(

@@ -86,8 +86,10 @@ export async function* readFormParts(
   };
   body.on('error', breakOff);
   body.on('aborted', () => breakOff(new Error('the client went away during the upload')));
+  // 'close' also follows a body read to its end; only an incomplete one was cut off.
   body.on('close', () => {
-    if (!finished) breakOff(new Error('the client went away during the upload'));
+    if ((body as Readable & { complete?: boolean }).complete === false)
+      breakOff(new Error('the client went away during the upload'));
   });
   body.pipe(parser);
   try {
