@@ -119,6 +119,8 @@ export const listVersionsQuerySchema = (maxLimit: number) =>
 export function filePathProblem(path: string): string | undefined {
   if (path.length === 0) return 'is empty';
   if (Buffer.byteLength(path) > 512) return 'is longer than 512 bytes';
+  // Control characters are exactly what this rejects.
+  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f\\]/.test(path)) return 'holds control characters or backslashes';
   if (path.startsWith('/')) return 'is absolute';
   if (path.split('/').some((segment) => segment === '' || segment === '.' || segment === '..'))
