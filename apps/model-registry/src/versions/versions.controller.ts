@@ -15,6 +15,7 @@ import {
   versionMetadataSchema,
   type VersionView,
 } from './versions.dto';
+import { FILE_PATH_PARAM, FilePath } from './file-path.param';
 import { VersionsService } from './versions.service';
 
 const VERSION_PARAM = {
@@ -132,12 +133,13 @@ export class VersionsController {
       'Download a file of a version, streamed; ?redirect=true answers 307 to a presigned URL',
   })
   @ApiParam(VERSION_PARAM)
+  @ApiParam(FILE_PATH_PARAM)
   @ApiQuery({ name: 'redirect', required: false, enum: ['true', 'false'] })
   async download(
     @ActingTenant() tenant: string,
     @Param('model') model: string,
     @Param('version') version: string,
-    @Param('*') path: string,
+    @FilePath() path: string,
     @Query('redirect') redirect: string | undefined,
     @Res() reply: FastifyReply,
   ): Promise<void> {
@@ -165,11 +167,12 @@ export class VersionsController {
   @RequireRoles(Role.ModelsRead)
   @ApiOperation({ summary: 'A short-lived presigned GET URL of one file of a version' })
   @ApiParam(VERSION_PARAM)
+  @ApiParam(FILE_PATH_PARAM)
   downloadUrl(
     @ActingTenant() tenant: string,
     @Param('model') model: string,
     @Param('version') version: string,
-    @Param('*') path: string,
+    @FilePath() path: string,
   ): Promise<{ url: string; expiresAt: string; sha256: string; size: number }> {
     return this.versions.fileUrl(tenant, model, version, path);
   }
