@@ -12,6 +12,10 @@ import { DeploymentsService } from './deployments/deployments.service';
 import { ModelEvents } from './events/model.events';
 import { MetadataModule } from './metadata/metadata.module';
 import { MongoReadiness } from './metadata/mongo.client';
+import { MlflowArtifactsController } from './mlflow/mlflow-artifacts.controller';
+import { MlflowArtifactsRepository } from './mlflow/mlflow-artifacts.repository';
+import { MlflowRegistryController } from './mlflow/mlflow-registry.controller';
+import { MlflowService } from './mlflow/mlflow.service';
 import { ModelsController } from './models/models.controller';
 import { ModelsRepository } from './models/models.repository';
 import { ModelsService } from './models/models.service';
@@ -54,6 +58,8 @@ export class ModelRegistryModule {
         DeploymentsController,
         NodesController,
         RegistryRpcController,
+        MlflowRegistryController,
+        MlflowArtifactsController,
       ],
       providers: [
         RequestBodyParsers,
@@ -71,6 +77,8 @@ export class ModelRegistryModule {
         NodesService,
         RolloutService,
         NodesConsumer,
+        MlflowArtifactsRepository,
+        MlflowService,
       ],
     };
   }

@@ -25,6 +25,7 @@ export interface ModelSearch {
   tenant: string;
   namePrefix?: string;
   tags: string[];
+  excludeTags?: string[];
   framework?: string;
   after?: string;
   limit: number;
@@ -76,6 +77,7 @@ export class ModelsRepository implements OnModuleInit {
     if (search.namePrefix) and.push({ name: { $regex: `^${escapeRegex(search.namePrefix)}` } });
     if (search.after !== undefined) and.push({ name: { $gt: search.after } });
     if (search.tags.length > 0) and.push({ tagIndex: { $all: search.tags } });
+    if (search.excludeTags?.length) and.push({ tagIndex: { $nin: search.excludeTags } });
     if (search.framework) and.push({ frameworks: search.framework });
     return this.models
       .find({ $and: and })

@@ -88,7 +88,14 @@ export class ModelsService {
 
   async list(
     tenant: string,
-    query: { prefix?: string; tag: string[]; framework?: string; limit: number; cursor?: string },
+    query: {
+      prefix?: string;
+      tag: string[];
+      excludeTags?: string[];
+      framework?: string;
+      limit: number;
+      cursor?: string;
+    },
   ): Promise<ModelListView> {
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     if (query.cursor !== undefined && after === undefined)
@@ -99,6 +106,7 @@ export class ModelsService {
       tenant,
       namePrefix: query.prefix,
       tags: query.tag,
+      excludeTags: query.excludeTags,
       framework: query.framework,
       after,
       limit: query.limit,

@@ -83,6 +83,11 @@ export class ArtifactsRepository implements OnModuleInit {
     });
   }
 
+  /** Copies an object server-side (at most 5 GiB, S3's limit of one copy). */
+  async copy(sourceKey: string, targetKey: string): Promise<void> {
+    await this.s3.client.copyObject(this.bucket, targetKey, `/${this.bucket}/${sourceKey}`);
+  }
+
   async read(key: string): Promise<Readable> {
     return this.s3.client.getObject(this.bucket, key);
   }

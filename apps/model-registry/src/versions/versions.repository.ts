@@ -38,6 +38,8 @@ export interface VersionDocument {
   /** SHA-256 of the one file, or of the sorted "<sha256>  <path>" lines of several. */
   contentSha256: string;
   source: 'upload' | 'mlflow';
+  /** The source URI an MLflow client gave (mlflow-artifacts:/...), kept for its answers. */
+  sourceUri?: string;
   createdBy: string;
   createdAt: Date;
   updatedAt: Date;

@@ -129,16 +129,7 @@ export class VersionsService {
       if (stored.length === 0)
         throw ProblemException.of(400, 'missing-file', 'A version needs at least one "file" part');
       const version = await this.insertNumbered(caller, tenant, model, metadata, prefix, stored);
-      if (!model.frameworks.includes(version.framework.name))
-        await this.models.addFramework(tenant, model._id, version.framework.name);
-      await this.events.publish(tenant, ModelsEventType.VersionCreated, {
-        model: model.name,
-        version: version.number,
-        status: version.status,
-        framework: version.framework.name,
-        sha256: version.contentSha256,
-        size: version.size,
-      });
+      await this.announceCreated(tenant, model, version);
       return versionView(model, version);
     } catch (error) {
       await this.discard(stored);
@@ -153,6 +144,59 @@ export class VersionsService {
     }
   }
 
+  /**
+   * Creates a version from files already stored (an MLflow client's uploads): each is copied
+   * under a new upload prefix, so later writes to the source cannot change the version, then
+   * the document is written as for an upload.
+   */
+  async createFromStored(
+    caller: Caller,
+    tenant: string,
+    modelName: string,
+    metadata: VersionMetadata,
+    sources: (Omit<StoredFile, 'key'> & { sourceKey: string })[],
+    sourceUri: string,
+  ): Promise<ResolvedVersion> {
+    const model = await this.models.resolve(tenant, modelName);
+    if (sources.length === 0)
+      throw ProblemException.of(400, 'missing-file', `The source ${sourceUri} holds no files`);
+    const prefix = uploadArtifactPrefix(tenant, model._id, randomUUID());
+    const stored: StoredFile[] = [];
+    try {
+      for (const { sourceKey, ...file } of sources) {
+        const key = prefix + file.path;
+        await this.artifacts.copy(sourceKey, key);
+        stored.push({ ...file, key });
+      }
+      const version = await this.insertNumbered(caller, tenant, model, metadata, prefix, stored, {
+        source: 'mlflow',
+        sourceUri,
+      });
+      await this.announceCreated(tenant, model, version);
+      return { model, version };
+    } catch (error) {
+      await this.discard(stored);
+      throw error;
+    }
+  }
+
+  private async announceCreated(
+    tenant: string,
+    model: ModelDocument,
+    version: VersionDocument,
+  ): Promise<void> {
+    if (!model.frameworks.includes(version.framework.name))
+      await this.models.addFramework(tenant, model._id, version.framework.name);
+    await this.events.publish(tenant, ModelsEventType.VersionCreated, {
+      model: model.name,
+      version: version.number,
+      status: version.status,
+      framework: version.framework.name,
+      sha256: version.contentSha256,
+      size: version.size,
+    });
+  }
+
   /** Writes the document under the next free number; the unique index settles races. */
   private async insertNumbered(
     caller: Caller,
@@ -161,6 +205,7 @@ export class VersionsService {
     metadata: VersionMetadata,
     prefix: string,
     files: StoredFile[],
+    origin: Pick<VersionDocument, 'source' | 'sourceUri'> = { source: 'upload' },
   ): Promise<VersionDocument> {
     const contentSha256 = contentDigest(files);
     const duplicate = await this.versions.findByContent(model._id, contentSha256);
@@ -186,7 +231,7 @@ export class VersionsService {
         files: [...files].sort((a, b) => a.path.localeCompare(b.path)),
         size: files.reduce((sum, file) => sum + file.size, 0),
         contentSha256,
-        source: 'upload',
+        ...origin,
         createdBy: caller.subject,
         createdAt: now,
         updatedAt: now,
