@@ -30,6 +30,10 @@ export const modelRegistryEnvSchema = baseEnvSchema.extend({
   MODEL_REGISTRY_NODE_OFFLINE_AFTER_S: env.positiveInt(90),
   MODEL_REGISTRY_NODE_CHECK_INTERVAL_MS: env.positiveInt(5_000),
   MODEL_REGISTRY_LIST_MAX: env.positiveInt(200),
+  /** Webhook deliveries: attempts per event, first retry delay (doubling), request timeout. */
+  MODEL_REGISTRY_WEBHOOK_MAX_ATTEMPTS: env.positiveInt(6),
+  MODEL_REGISTRY_WEBHOOK_RETRY_BASE_MS: env.positiveInt(2_000),
+  MODEL_REGISTRY_WEBHOOK_TIMEOUT_MS: env.positiveInt(5_000),
 });
 
 export type ModelRegistryConfig = z.infer<typeof modelRegistryEnvSchema>;

@@ -30,6 +30,11 @@ import { OrphanSweeper } from './versions/orphan.sweeper';
 import { VersionsController } from './versions/versions.controller';
 import { VersionsRepository } from './versions/versions.repository';
 import { VersionsService } from './versions/versions.service';
+import { WebhookDispatcher } from './webhooks/webhook.dispatcher';
+import { WebhookSender } from './webhooks/webhook.sender';
+import { WebhooksController } from './webhooks/webhooks.controller';
+import { WebhooksRepository } from './webhooks/webhooks.repository';
+import { WebhooksService } from './webhooks/webhooks.service';
 
 export { APP_NAME };
 
@@ -60,6 +65,7 @@ export class ModelRegistryModule {
         RegistryRpcController,
         MlflowRegistryController,
         MlflowArtifactsController,
+        WebhooksController,
       ],
       providers: [
         RequestBodyParsers,
@@ -79,6 +85,10 @@ export class ModelRegistryModule {
         NodesConsumer,
         MlflowArtifactsRepository,
         MlflowService,
+        WebhooksRepository,
+        WebhooksService,
+        WebhookSender,
+        WebhookDispatcher,
       ],
     };
   }

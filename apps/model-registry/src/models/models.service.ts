@@ -8,6 +8,7 @@ import { DeploymentsRepository } from '../deployments/deployments.repository';
 import { ModelEvents } from '../events/model.events';
 import { ArtifactsRepository, modelArtifactPrefix } from '../versions/artifacts.repository';
 import { VersionsRepository } from '../versions/versions.repository';
+import { WebhooksRepository } from '../webhooks/webhooks.repository';
 import { tagIndexEntries, type Tags } from './model-name';
 import type { CreateModelInput, ModelListView, ModelView, UpdateModelInput } from './models.dto';
 import { DuplicateModelError, ModelsRepository, type ModelDocument } from './models.repository';
@@ -20,6 +21,7 @@ export class ModelsService {
     private readonly versions: VersionsRepository,
     private readonly artifacts: ArtifactsRepository,
     private readonly deployments: DeploymentsRepository,
+    private readonly webhooks: WebhooksRepository,
   ) {}
 
   async addFramework(tenant: string, id: string, framework: string): Promise<void> {
@@ -43,6 +45,7 @@ export class ModelsService {
       );
     if (!(await this.models.delete(tenant, model._id))) throw modelNotFound(name);
     await this.versions.deleteAllOf(tenant, model._id);
+    await this.webhooks.deleteAllOf(tenant, model._id);
     await this.artifacts.removePrefix(modelArtifactPrefix(tenant, model._id));
     await this.events.publish(tenant, ModelsEventType.ModelDeleted, { model: model.name });
   }
