@@ -97,5 +97,6 @@ export function renderManifest(input: ManifestInput): string {
       },
     },
   };
-  return stringify(manifest);
+  // No YAML anchors: the pod template repeats the labels in full, as kubectl users expect.
+  return stringify(manifest, { aliasDuplicateObjects: false });
 }
