@@ -1,13 +1,16 @@
 // A simulated testbed: a wind turbine gateway posts JSON readings over HTTP and a
 // power-quality meter publishes line protocol over MQTT; then the demo reads them back
 // through the query API, archives them in the objectstore and uploads a simulation result
-// straight to MinIO through a presigned URL. Run by scripts/start.sh once the platform is up.
+// straight to MinIO through a presigned URL; last, a data scientist registers an anomaly model,
+// sets its `production` alias and deploys it to the edge nodes labelled testbed=7. Run by
+// scripts/start.sh once the platform is up; `node scripts/demo.js models` runs the last step only.
 const mqtt = require('mqtt');
 
 const env = process.env;
 const ingest = env.DEMO_INGEST_URL ?? 'http://127.0.0.1:3001';
 const timeseries = env.DEMO_TIMESERIES_URL ?? 'http://127.0.0.1:3002';
 const objectstore = env.DEMO_OBJECTSTORE_URL ?? 'http://127.0.0.1:3003';
+const registry = env.DEMO_MODEL_REGISTRY_URL ?? 'http://127.0.0.1:3004';
 
 async function token() {
   const response = await fetch(`${env.AUTH_ISSUER}/protocol/openid-connect/token`, {
@@ -95,6 +98,92 @@ async function main() {
     `\nQUERY mean power_kw per 30 s: ${windows.map((p) => `${p.time.slice(11, 19)}=${Math.round(p.fields.power_kw)}`).join(' ')}`,
   );
   await archive(bearer, start, end);
+  await models();
+}
+
+/** A data scientist's token: alice may write and deploy models of tenant-a. */
+async function scientistToken() {
+  const response = await fetch(`${env.AUTH_ISSUER}/protocol/openid-connect/token`, {
+    method: 'POST',
+    body: new URLSearchParams({
+      grant_type: 'password',
+      client_id: 'iotwins-cli',
+      username: 'alice',
+      password: env.KEYCLOAK_ALICE_PASSWORD,
+    }),
+  });
+  if (!response.ok) throw new Error(`Keycloak refused the demo scientist: ${response.status}`);
+  return (await response.json()).access_token;
+}
+
+/** The model registry: register, version, alias `production`, deploy to testbed=7. */
+async function models() {
+  const bearer = `Bearer ${await scientistToken()}`;
+  const call = async (method, path, body, expected) => {
+    const response = await fetch(`${registry}${path}`, {
+      method,
+      headers: {
+        authorization: bearer,
+        ...(body instanceof FormData || body === undefined
+          ? {}
+          : { 'content-type': 'application/json' }),
+      },
+      body: body instanceof FormData || body === undefined ? body : JSON.stringify(body),
+    });
+    if (!expected.includes(response.status))
+      throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+    return response.status === 204 ? undefined : response.json();
+  };
+  const model = 'anomalyd';
+  await call(
+    'POST',
+    '/v1/models',
+    { name: model, description: 'testbed 7 anomaly detection', tags: { testbed: '7' } },
+    [201, 409],
+  );
+  const form = new FormData();
+  form.append(
+    'metadata',
+    JSON.stringify({
+      framework: { name: 'onnx', version: '1.17.0' },
+      metrics: { f1: 0.91, accuracy: 0.94 },
+      validationMetric: { name: 'f1', value: 0.91 },
+      lineage: {
+        trainingData: {
+          kind: 'objects',
+          bucket: 'demo-archive',
+          keys: ['exports/wind_turbine.csv'],
+        },
+        codeRevision: 'demo',
+      },
+    }),
+  );
+  // Each run trains "new" weights, so each run adds a version.
+  form.append('file', new Blob([`onnx weights trained ${new Date().toISOString()}`]), 'model.onnx');
+  const version = await call('POST', `/v1/models/${model}/versions`, form, [201]);
+  console.log(
+    `\nMODEL ${model} version ${version.version}: ${version.size} B, sha256 ${version.sha256}`,
+  );
+  await call('PUT', `/v1/models/${model}/aliases/production`, { version: version.version }, [200]);
+  console.log(`MODEL ${model}@production -> version ${version.version}`);
+  await call(
+    'POST',
+    '/v1/deployments',
+    {
+      name: 'anomalyd',
+      model,
+      alias: 'production',
+      selector: 'testbed=7',
+      image: 'registry.iotwins.eu/testbed7/anomalyd:1.0',
+      env: { ANOMALY_THRESHOLD: '0.8' },
+      resources: { limits: { cpu: '500m', memory: '256Mi' } },
+    },
+    [201, 409],
+  );
+  const deployment = await call('GET', '/v1/deployments/anomalyd', undefined, [200]);
+  console.log(
+    `DEPLOY anomalyd (${deployment.kind} on testbed=7, revision ${deployment.revision}, version ${deployment.version}):\n${deployment.manifest}`,
+  );
 }
 
 /** The objectstore: an export of the readings through the API, a result through a presigned URL. */
@@ -155,7 +244,7 @@ async function archive(bearer, start, end) {
   );
 }
 
-main().catch((error) => {
+(process.argv[2] === 'models' ? models() : main()).catch((error) => {
   console.error(`demo failed: ${error.message}`);
   process.exit(1);
 });
