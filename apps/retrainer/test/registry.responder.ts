@@ -101,6 +101,7 @@ export class RegistryResponder {
     if ((version === undefined) === (alias === undefined))
       throw new RpcException({
         status: 400,
+        type: 'urn:iotwins:problem:invalid-request',
         title: 'Bad request',
         detail: 'give exactly one of version and alias',
       });

@@ -3,6 +3,7 @@ import { ClientProxyFactory, Transport, type ClientProxy } from '@nestjs/microse
 import { firstValueFrom, timeout } from 'rxjs';
 import type { z } from 'zod';
 import {
+  RegistryOperation,
   aliasSetReplySchema,
   modelVersionSchema,
   registryProblemSchema,
@@ -62,7 +63,11 @@ export class ModelRegistryClient implements OnApplicationShutdown {
     model: string,
     ref: { version: number } | { alias: string },
   ): Promise<ModelVersion> {
-    return this.request('version.get', { tenant, model, ...ref }, modelVersionSchema);
+    return this.request(
+      RegistryOperation.VersionGet,
+      { tenant, model, ...ref },
+      modelVersionSchema,
+    );
   }
 
   setAlias(
@@ -73,7 +78,7 @@ export class ModelRegistryClient implements OnApplicationShutdown {
     reason: string,
   ): Promise<AliasSetReply> {
     return this.request(
-      'alias.set',
+      RegistryOperation.AliasSet,
       { tenant, model, alias, version, reason },
       aliasSetReplySchema,
     );
@@ -86,7 +91,7 @@ export class ModelRegistryClient implements OnApplicationShutdown {
     reason: string,
   ): Promise<ModelVersion> {
     return this.request(
-      'version.deactivate',
+      RegistryOperation.VersionDeactivate,
       { tenant, model, version, reason },
       modelVersionSchema,
     );

@@ -1,46 +1,32 @@
 import { z } from 'zod';
+import {
+  ModelRegistryRequest,
+  aliasRemovedReplySchema,
+  registryProblemSchema,
+  registryVersionReplySchema,
+  type RegistryVersionReply,
+} from '@iotwins/messaging';
 
 /**
- * A version as the model registry answers svc.model-registry.version.get (CONTRACTS.md).
- * Checked on receipt: the registry is another service and may be upgraded on its own.
+ * Replies of the registry's request-reply operations, with the schemas the registry itself
+ * declares in libs/messaging (model-registry.requests.ts), checked on receipt: the registry
+ * is another service and may be upgraded on its own.
  */
-export const modelVersionSchema = z.object({
-  model: z.string(),
-  version: z.number().int(),
-  status: z.enum(['ready', 'archived', 'deactivated']),
-  aliases: z.array(z.string()).default([]),
-  metrics: z.record(z.string(), z.number()).default({}),
-  validationMetric: z.object({ name: z.string(), value: z.number() }).optional(),
-  lineage: z
-    .object({
-      trainingData: z.unknown().optional(),
-      codeRevision: z.string().optional(),
-      runId: z.string().optional(),
-    })
-    .passthrough()
-    .default({}),
-  inputProfile: z
-    .object({
-      features: z.record(
-        z.string(),
-        z.object({ bins: z.array(z.number()), counts: z.array(z.number().nonnegative()) }),
-      ),
-    })
-    .optional(),
-});
-export type ModelVersion = z.infer<typeof modelVersionSchema>;
+export const modelVersionSchema = registryVersionReplySchema;
+export type ModelVersion = RegistryVersionReply;
 
 /** alias.set answers the version object, or `{ alias, version: null }` when removed. */
-export const aliasSetReplySchema = z.union([
-  modelVersionSchema,
-  z.object({ alias: z.string(), version: z.null() }),
-]);
+export const aliasSetReplySchema = z.union([registryVersionReplySchema, aliasRemovedReplySchema]);
 export type AliasSetReply = z.infer<typeof aliasSetReplySchema>;
 
-/** The problem object the registry answers instead of a reply. */
-export const registryProblemSchema = z.object({
-  status: z.number().int(),
-  type: z.string().optional(),
-  title: z.string().optional(),
-  detail: z.string().optional(),
-});
+export { registryProblemSchema };
+
+/** The operations, as `<MODEL_REGISTRY_SUBJECT_PREFIX>.<operation>`. */
+export const RegistryOperation = {
+  VersionGet: 'version.get',
+  AliasSet: 'alias.set',
+  VersionDeactivate: 'version.deactivate',
+} as const;
+
+/** The registry's own subjects, which the default prefix must produce. */
+export const REGISTRY_SUBJECTS = ModelRegistryRequest;
