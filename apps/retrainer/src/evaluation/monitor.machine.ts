@@ -333,7 +333,7 @@ export class MonitorMachine {
     const last = bad[bad.length - 1];
     const reason =
       trigger === 'metric'
-        ? `${windows} consecutive window(s) out of band [${last?.lower ?? '-inf'}, ${last?.upper ?? '+inf'}]: ${spec.metric} ${values}`
+        ? `${windows} consecutive window(s) out of band [${last?.lower == null ? '-inf' : round(last.lower)}, ${last?.upper == null ? '+inf' : round(last.upper)}]: ${spec.metric} ${values}`
         : `input drift: population stability index ${values} above ${spec.drift?.threshold} (feature ${last?.feature}) for ${windows} window(s)`;
     const version = this.version;
     const from = this.state.status;
