@@ -12,6 +12,7 @@
 //        [--inflight 256] [--rate 0 (observations/s; 0 = as fast as the publisher goes)]
 require('reflect-metadata');
 const { parseArgs } = require('node:util');
+const { performance } = require('node:perf_hooks');
 const { Client } = require('pg');
 const { connect } = require('@nats-io/transport-node');
 const { jetstream, jetstreamManager } = require('@nats-io/jetstream');
