@@ -13,6 +13,7 @@
 require('reflect-metadata');
 const { parseArgs } = require('node:util');
 const { performance } = require('node:perf_hooks');
+const { URL } = require('node:url');
 const { Client } = require('pg');
 const { connect } = require('@nats-io/transport-node');
 const { jetstream, jetstreamManager } = require('@nats-io/jetstream');
