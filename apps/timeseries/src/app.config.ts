@@ -1,5 +1,4 @@
 import { baseEnvSchema, env, loadConfig, z } from '@iotwins/config';
-import { telemetryStreamEnvShape } from '@iotwins/messaging';
 import { RETENTION_DURATION } from './influx/influxql';
 
 export const timeseriesEnvSchema = baseEnvSchema.extend({
@@ -7,7 +6,6 @@ export const timeseriesEnvSchema = baseEnvSchema.extend({
   INFLUX_URL: env.url(['http', 'https']),
   INFLUX_USER: env.nonEmpty('the InfluxDB user the service writes and queries as'),
   INFLUX_PASSWORD: env.nonEmpty('the password of INFLUX_USER'),
-  ...telemetryStreamEnvShape,
   TIMESERIES_DEFAULT_RETENTION: z
     .string()
     .regex(RETENTION_DURATION, {

@@ -1,5 +1,10 @@
 export { MessagingModule } from './messaging.module';
-export { NatsClient, NatsReadiness, type NatsOptions } from './nats.connection';
+export {
+  NatsClient,
+  NatsReadiness,
+  serviceInboxPrefix,
+  type NatsOptions,
+} from './nats.connection';
 export {
   assertSubjectToken,
   decodeSubjectToken,
@@ -26,6 +31,28 @@ export { createEvent, eventEnvelopeSchema, parseEvent, type EventEnvelope } from
 export { EVENTS_STREAM, EVENTS_SUBJECTS, ensureEventsStream } from './events.stream';
 export { EventPublisher } from './event.publisher';
 export { upsertStream } from './stream.upsert';
+export { requireStreams } from './stream.require';
+export {
+  OBSERVATIONS_STREAM,
+  OBSERVATIONS_SUBJECTS,
+  RETRAINER_OBSERVATIONS_CONSUMER,
+  ensureObservationsStream,
+} from './observations.stream';
+export {
+  MODEL_REGISTRY_NODES_CONSUMER,
+  NODES_STREAM,
+  NODES_SUBJECTS,
+  ensureNodesStream,
+} from './nodes.stream';
+export { ensureTenantStream, tenantStreamName, type TenantStreamOptions } from './tenant.stream';
+export { ensureS3NotificationsStream } from './s3-notifications.stream';
+export {
+  BUCKET_REGISTRY_KV,
+  BUCKET_REGISTRY_KV_STREAM,
+  ensureBucketRegistryKv,
+} from './objectstore-registry.kv';
+export { provisionNats, type ProvisionOptions } from './provision';
+export { provisionEnvSchema, provisionOptions, type ProvisionEnv } from './provision.env';
 export {
   ObjectstoreEventType,
   S3_NOTIFICATIONS_RELAY_CONSUMER,

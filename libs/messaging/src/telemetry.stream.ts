@@ -29,9 +29,9 @@ export interface TelemetryStreamOptions {
 export const TIMESERIES_WRITER_ACK_WAIT_MS = 30_000;
 
 /**
- * Creates or updates the TELEMETRY stream and the durable consumer of the timeseries writers.
- * Both ingest and timeseries call it at start: with interest retention a message is kept
- * until that consumer acknowledges it, so the consumer must exist before the first publish.
+ * Operator step (provisionNats): creates or updates the TELEMETRY stream and the durable
+ * consumer of the timeseries writers. With interest retention a message is kept until that
+ * consumer acknowledges it, so the consumer must exist before the first publish.
  * Discard "new" makes a full stream refuse publishes (ingest answers 503) instead of dropping
  * data nobody has written yet.
  */
