@@ -41,6 +41,11 @@ export const ingestEnvSchema = baseEnvSchema.extend({
   INGEST_PUBLISH_TIMEOUT_MS: env.positiveInt(5_000),
   INGEST_UNSIGNED_AS_INTEGER: env.bool(true),
   INGEST_RATE_LIMIT_POINTS_PER_SECOND: env.nonNegativeInt(1_000_000),
+  NATS_AUTH_CALLOUT_ISSUER_SEED: z
+    .string()
+    .regex(/^SA[A-Z2-7]{56}$/, { message: 'expected an account nkey seed (SA...)' })
+    .optional(),
+  NATS_TENANT_USER_TTL_SECONDS: env.positiveInt(3600),
 });
 
 export type IngestConfig = z.infer<typeof ingestEnvSchema>;

@@ -1,10 +1,5 @@
 export { MessagingModule } from './messaging.module';
-export {
-  NatsClient,
-  NatsReadiness,
-  serviceInboxPrefix,
-  type NatsOptions,
-} from './nats.connection';
+export { NatsClient, NatsReadiness, serviceInboxPrefix, type NatsOptions } from './nats.connection';
 export {
   assertSubjectToken,
   decodeSubjectToken,
@@ -68,3 +63,14 @@ export {
   type ObjectEventData,
 } from './objectstore.events';
 export { consumeUntilStopped, type ConsumeLoop } from './consume.loop';
+export {
+  INGEST_QUEUE_GROUP,
+  INGEST_REQUEST_SUBJECTS,
+  IngestRequestHeader,
+  ingestAcceptedReplySchema,
+  ingestProblemReplySchema,
+  ingestRequestSubject,
+  tenantInboxPrefix,
+  type IngestAcceptedReply,
+  type IngestProblemReply,
+} from './ingest.requests';
