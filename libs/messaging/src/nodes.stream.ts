@@ -5,7 +5,6 @@ import {
   type JetStreamManager,
   type StreamConfig,
 } from '@nats-io/jetstream';
-import { addDurableIfMissing } from './observations.stream';
 import { upsertStream } from './stream.upsert';
 
 /**
@@ -21,7 +20,10 @@ export const MODEL_REGISTRY_NODES_CONSUMER = 'model-registry-nodes';
 
 const NODES_MAX_AGE_MS = 24 * 3600 * 1000;
 
-/** Operator step (provisionNats): the stream and the registry's durable consumer. */
+/**
+ * Operator step (provisionNats): the stream. The model registry creates and updates its own
+ * durable (its login may, by that name only), so its settings live with the code using it.
+ */
 export async function ensureNodesStream(jsm: JetStreamManager): Promise<void> {
   const config: Partial<StreamConfig> = {
     subjects: [...NODES_SUBJECTS],
@@ -30,5 +32,4 @@ export async function ensureNodesStream(jsm: JetStreamManager): Promise<void> {
     max_age: nanos(NODES_MAX_AGE_MS),
   };
   await upsertStream(jsm, NODES_STREAM, config, false);
-  await addDurableIfMissing(jsm, NODES_STREAM, MODEL_REGISTRY_NODES_CONSUMER);
 }

@@ -5,7 +5,7 @@ import {
   type JetStreamManager,
   type StreamConfig,
 } from '@nats-io/jetstream';
-import { addDurableIfMissing } from './observations.stream';
+import { addDurableIfMissing } from './durable.add';
 import {
   S3_NOTIFICATIONS_RELAY_CONSUMER,
   S3_NOTIFICATIONS_STREAM,
