@@ -177,6 +177,11 @@ describe('NATS for testbed clients: auth callout and tenant permissions', () => 
     await nc.flush();
     const [series] = await stored(tokenA, measurement, 1);
     expect(series!.points).toEqual([{ time: '2026-11-24T10:00:00.000000000Z', fields: { v: 7 } }]);
+    // Counted, so an operator sees how much arrives unacknowledged.
+    const metrics = await (await fetch(`${ingest.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(
+      /^ingest_nats_requests_total\{[^}]*outcome="stored-unanswered"[^}]*\} [1-9]/m,
+    );
   });
 
   it('follows live telemetry and catches up through a durable consumer of its own stream', async () => {
