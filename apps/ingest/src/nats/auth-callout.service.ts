@@ -19,7 +19,7 @@ import { decodeJwt } from 'jose';
 import { Counter } from 'prom-client';
 import { ClientSecretExchange, InvalidTokenError, TokenVerifier, type Caller } from '@iotwins/auth';
 import { APP_CONFIG } from '@iotwins/config';
-import { NatsClient } from '@iotwins/messaging';
+import { NatsClient, isSubjectToken } from '@iotwins/messaging';
 import { MetricsRegistry } from '@iotwins/observability';
 import type { IngestConfig } from '../app.config';
 import { tenantPermissions } from './tenant-permissions';
@@ -91,6 +91,9 @@ export class NatsAuthCallout implements OnApplicationBootstrap, OnApplicationShu
     let verdict: { jwt?: string; error?: string };
     try {
       const { caller, expiresAt } = await this.identify(request.connect_opts);
+      // Permissions are built from the tenant name: it must be exactly one subject token.
+      if (!isSubjectToken(caller.tenant))
+        throw new InvalidTokenError(`tenant "${caller.tenant}" cannot be used on NATS`);
       const jwt = await encodeUser(
         `${caller.tenant}/${caller.clientId ?? caller.subject}`,
         userKey,
