@@ -25,8 +25,13 @@ export interface TelemetryStreamOptions {
   replicas: number;
 }
 
-/** How long the timeseries writer may hold a message before JetStream redelivers it. */
-export const TIMESERIES_WRITER_ACK_WAIT_MS = 30_000;
+/**
+ * How long the timeseries writer may hold a message without a sign of work before JetStream
+ * redelivers it. Short, because a message JetStream delivered while a NATS connection broke
+ * never reaches the writer and waits this long; the writer marks every message it holds as
+ * in work (+WPI) at a third of this, so slow writes and outages do not cause redeliveries.
+ */
+export const TIMESERIES_WRITER_ACK_WAIT_MS = 6_000;
 
 /**
  * Operator step (provisionNats): creates or updates the TELEMETRY stream and the durable
@@ -50,13 +55,23 @@ export async function ensureTelemetryStream(
     num_replicas: options.replicas,
   };
   await upsertStream(jsm, TELEMETRY_STREAM, config, true);
-  await jsm.consumers.add(TELEMETRY_STREAM, {
-    durable_name: TIMESERIES_WRITER_CONSUMER,
-    ack_policy: AckPolicy.Explicit,
+  const writer = {
     ack_wait: nanos(TIMESERIES_WRITER_ACK_WAIT_MS),
     max_ack_pending: 20_000,
     filter_subject: TELEMETRY_SUBJECTS,
-  });
+  };
+  try {
+    await jsm.consumers.add(TELEMETRY_STREAM, {
+      durable_name: TIMESERIES_WRITER_CONSUMER,
+      ack_policy: AckPolicy.Explicit,
+      ...writer,
+    });
+  } catch (error) {
+    // nats-server 2.10+ refuses to create over a durable with other settings: bring it up
+    // to these (an upgrade that changed the ack wait, say).
+    if (!/already exists/i.test((error as Error).message)) throw error;
+    await jsm.consumers.update(TELEMETRY_STREAM, TIMESERIES_WRITER_CONSUMER, writer);
+  }
 }
 
 /**
