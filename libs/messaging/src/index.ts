@@ -135,6 +135,7 @@ export {
   type VersionGetRequest,
   type VersionStatus,
 } from './model-registry.requests';
+export {
   INGEST_QUEUE_GROUP,
   INGEST_REQUEST_SUBJECTS,
   IngestRequestHeader,
