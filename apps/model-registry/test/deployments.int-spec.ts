@@ -135,6 +135,47 @@ describe('edge nodes and deployments against the real FerretDB, MinIO and NATS',
     expect((await api.request('DELETE', `/v1/models/${model}`)).status).toBe(204);
   });
 
+  it('changes a deployment: re-rendered, announced, and pinned it no longer follows the alias', async () => {
+    const model = await modelWithTwoVersions();
+    const name = uniqueName('pinned').toLowerCase();
+    await api.request('POST', '/v1/deployments', {
+      json: { name, model, alias: 'production', selector: 'testbed=7', image: 'a:1' },
+    });
+    const changed = await api.request('PATCH', `/v1/deployments/${name}`, {
+      json: { image: 'a:2', selector: 'testbed=7,zone in (north)', version: 2 },
+    });
+    expect(changed.status).toBe(200);
+    const view = await json<Deployment>(changed);
+    expect(view).toMatchObject({ version: 2, revision: 2 });
+    expect(view).not.toHaveProperty('alias');
+    const manifest = parse(view.manifest!) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(manifest.spec.template.spec.containers[0].image).toBe('a:2');
+    expect(manifest.spec.template.spec.nodeSelector).toEqual({ testbed: '7' });
+    expect(
+      manifest.spec.template.spec.affinity.nodeAffinity
+        .requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions,
+    ).toEqual([{ key: 'zone', operator: 'In', values: ['north'] }]);
+    expect(manifest.metadata.annotations).not.toHaveProperty('iotwins.eu/model-alias');
+    await tap.next(
+      (e) =>
+        e.type === 'models.deployment.changed.v1' &&
+        e.data.deployment === name &&
+        e.data.cause === 'updated',
+    );
+    await api.request('PUT', `/v1/models/${model}/aliases/production`, { json: { version: 1 } });
+    const after = await json<Deployment>(await api.request('GET', `/v1/deployments/${name}`));
+    expect(after).toMatchObject({ version: 2, revision: 2 });
+    const bad = await api.request('PATCH', `/v1/deployments/${name}`, {
+      json: { selector: 'a in b' },
+    });
+    expect(bad.status).toBe(400);
+    expect(await json(bad)).toMatchObject({ type: 'urn:iotwins:problem:invalid-label-selector' });
+    const bob = await api
+      .as(who.otherTenant)
+      .request('PATCH', `/v1/deployments/${name}`, { json: { image: 'evil:1' } });
+    expect(bob.status).toBe(404);
+  });
+
   it('refuses a malformed selector, a missing alias and another tenant', async () => {
     const model = await modelWithTwoVersions();
     const base = { name: uniqueName('d').toLowerCase(), model, alias: 'production', image: 'x:1' };

@@ -9,7 +9,11 @@ import { ModelsRepository } from '../models/models.repository';
 import { modelNotFound } from '../models/models.service';
 import { VersionsRepository } from '../versions/versions.repository';
 import { versionNotFound } from '../versions/versions.service';
-import type { CreateDeploymentInput, DeploymentView } from './deployments.dto';
+import type {
+  CreateDeploymentInput,
+  DeploymentView,
+  UpdateDeploymentInput,
+} from './deployments.dto';
 import {
   DeploymentsRepository,
   DuplicateDeploymentError,
@@ -117,6 +121,63 @@ export class DeploymentsService {
     return page.length > limit
       ? { deployments: views, nextCursor: encodeCursor(views.at(-1)!.name) }
       : { deployments: views };
+  }
+
+  /** Changes the declaration and re-renders it; a concurrent change is a 409 to retry. */
+  async update(
+    tenant: string,
+    name: string,
+    input: UpdateDeploymentInput,
+  ): Promise<DeploymentView> {
+    if (input.selector !== undefined) parseSelector(input.selector);
+    const { deployment } = await this.get(tenant, name);
+    const model = await this.models.findById(tenant, deployment.modelId);
+    if (!model) throw modelNotFound('(deleted)');
+    if (input.replicas !== undefined && deployment.kind !== 'Deployment')
+      throw ProblemException.of(400, 'invalid-request', 'replicas apply to kind Deployment only', {
+        errors: [{ pointer: '/replicas', detail: 'replicas apply to kind Deployment only' }],
+      });
+    const next: DeploymentDocument = {
+      ...deployment,
+      ...(input.selector !== undefined ? { selector: input.selector } : {}),
+      ...(input.replicas !== undefined ? { replicas: input.replicas } : {}),
+      ...(input.image !== undefined ? { image: input.image } : {}),
+      ...(input.env !== undefined ? { env: input.env } : {}),
+      ...(input.resources !== undefined ? { resources: input.resources } : {}),
+      revision: deployment.revision + 1,
+    };
+    if (input.alias !== undefined) {
+      next.alias = input.alias;
+      delete next.pinnedVersion;
+    } else if (input.version !== undefined) {
+      next.pinnedVersion = input.version;
+      delete next.alias;
+    }
+    const number = next.alias !== undefined ? model.aliases[next.alias] : next.pinnedVersion;
+    if (number === undefined)
+      throw ProblemException.of(
+        404,
+        'alias-not-found',
+        `Model "${model.name}" has no alias "${next.alias}"; set it before deploying it`,
+      );
+    const version = await this.versions.find(tenant, model._id, number);
+    if (!version) throw versionNotFound(model.name, number);
+    next.version = number;
+    next.manifest = this.render(
+      next,
+      model,
+      parseLabelSelector(next.selector),
+      number,
+      version.contentSha256,
+    );
+    if (!(await this.deployments.replace(next, deployment.revision)))
+      throw ProblemException.of(
+        409,
+        'deployment-changed',
+        `Deployment "${name}" changed meanwhile; retry`,
+      );
+    await this.announce(tenant, next, model, 'updated');
+    return deploymentView(next, model.name);
   }
 
   async delete(tenant: string, name: string): Promise<void> {
