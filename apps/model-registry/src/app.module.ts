@@ -19,6 +19,7 @@ import { MlflowService } from './mlflow/mlflow.service';
 import { ModelsController } from './models/models.controller';
 import { ModelsRepository } from './models/models.repository';
 import { ModelsService } from './models/models.service';
+import { NodeCommands } from './nodes/node.commands';
 import { NodesConsumer } from './nodes/nodes.consumer';
 import { NodesController } from './nodes/nodes.controller';
 import { NodesRepository } from './nodes/nodes.repository';
@@ -83,6 +84,7 @@ export class ModelRegistryModule {
         NodesService,
         RolloutService,
         NodesConsumer,
+        NodeCommands,
         MlflowArtifactsRepository,
         MlflowService,
         WebhooksRepository,

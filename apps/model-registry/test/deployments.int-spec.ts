@@ -1,6 +1,7 @@
+import type { Msg } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
-import { nodeHeartbeatSubject, nodeStatusSubject } from '@iotwins/messaging';
+import { nodeCommandSubject, nodeHeartbeatSubject, nodeStatusSubject } from '@iotwins/messaging';
 import { requireEnv, uniqueName, waitFor, type RunningApp } from '@iotwins/testing';
 import { parse } from 'yaml';
 import {
@@ -267,6 +268,34 @@ describe('edge nodes and deployments against the real FerretDB, MinIO and NATS',
     const seen = await json<{ running: unknown[] }>(await api.request('GET', `/v1/nodes/${node}`));
     expect(seen.running).toEqual([{ deployment, version: 1 }]);
 
+    // The node is asked on nodes.<tenant>.<node>.cmd when its deployment changes.
+    const agent = await connect({
+      servers: requireEnv('NATS_URL'),
+      user: 'dev',
+      pass: requireEnv('NATS_DEV_PASSWORD'),
+    });
+    try {
+      const commands: Record<string, unknown>[] = [];
+      agent.subscribe(nodeCommandSubject('tenant-a', node), {
+        callback: (_error: Error | null, message: Msg) => {
+          commands.push(message.json());
+          message.respond(JSON.stringify({ accepted: true }));
+        },
+      });
+      await agent.flush();
+      await api.request('POST', `/v1/nodes/${node}/heartbeats`, { json: {} });
+      await api.request('PUT', `/v1/models/${model}/aliases/production`, { json: { version: 2 } });
+      await waitFor('the node commanded', async () => commands.length > 0, { timeoutMs: 5_000 });
+      expect(commands[0]).toEqual({
+        type: 'deployment.changed',
+        deployment,
+        model,
+        version: 2,
+        revision: 2,
+      });
+    } finally {
+      await agent.close();
+    }
     const offline = await tap.next(
       (e) => e.type === 'models.node.offline.v1' && e.data.node === node,
       15_000,

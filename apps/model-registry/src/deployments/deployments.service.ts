@@ -4,6 +4,7 @@ import { ProblemException } from '@iotwins/http';
 import { ModelsEventType, type DeploymentChangedEventData } from '@iotwins/messaging';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { ModelEvents } from '../events/model.events';
+import { NodeCommands } from '../nodes/node.commands';
 import type { ModelDocument } from '../models/models.repository';
 import { ModelsRepository } from '../models/models.repository';
 import { modelNotFound } from '../models/models.service';
@@ -32,6 +33,7 @@ export class DeploymentsService {
     private readonly models: ModelsRepository,
     private readonly versions: VersionsRepository,
     private readonly events: ModelEvents,
+    private readonly commands: NodeCommands,
   ) {}
 
   async create(tenant: string, input: CreateDeploymentInput): Promise<DeploymentView> {
@@ -265,6 +267,7 @@ export class DeploymentsService {
       revision: deployment.revision,
     };
     await this.events.publish(tenant, ModelsEventType.DeploymentChanged, data);
+    if (cause !== 'deleted') this.commands.notifyDeploymentChanged(tenant, deployment, model.name);
   }
 }
 
