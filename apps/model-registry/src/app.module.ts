@@ -1,10 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { ServiceCoreModule } from '@iotwins/service';
 import { S3Readiness, StorageModule } from '@iotwins/storage';
 import type { ModelRegistryConfig } from './app.config';
 import { APP_NAME } from './app.name';
 import { AliasesController } from './aliases/aliases.controller';
 import { AliasesService } from './aliases/aliases.service';
+import { BackingOutageInterceptor } from './common/backing-outage.interceptor';
 import { RequestBodyParsers } from './common/request-body.parsers';
 import { DeploymentsController } from './deployments/deployments.controller';
 import { DeploymentsRepository } from './deployments/deployments.repository';
@@ -69,6 +71,7 @@ export class ModelRegistryModule {
         WebhooksController,
       ],
       providers: [
+        { provide: APP_INTERCEPTOR, useClass: BackingOutageInterceptor },
         RequestBodyParsers,
         ModelEvents,
         ModelsRepository,
