@@ -1,5 +1,5 @@
 import { ProblemException } from '@iotwins/http';
-import { isS3Unavailable } from '@iotwins/storage';
+import { ScopedCredentialsUnavailableError, isS3Unavailable } from '@iotwins/storage';
 
 /** Driver errors of a MongoDB-wire server that is down or unreachable (not of the request). */
 const MONGO_OUTAGES = new Set([
@@ -14,7 +14,7 @@ const MONGO_OUTAGES = new Set([
 export function backingOutage(error: unknown): 'mongodb' | 's3' | 'nats' | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   if (MONGO_OUTAGES.has((error as { name?: unknown }).name as string)) return 'mongodb';
-  if (isS3Unavailable(error)) return 's3';
+  if (error instanceof ScopedCredentialsUnavailableError || isS3Unavailable(error)) return 's3';
   const code = (error as { code?: unknown }).code;
   // nats.js: the connection is closed or draining, or JetStream did not answer the publish.
   if (code === 'CONNECTION_CLOSED' || code === 'CONNECTION_DRAINING' || code === 'TIMEOUT')
