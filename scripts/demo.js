@@ -11,6 +11,7 @@ const ingest = env.DEMO_INGEST_URL ?? 'http://127.0.0.1:3001';
 const timeseries = env.DEMO_TIMESERIES_URL ?? 'http://127.0.0.1:3002';
 const objectstore = env.DEMO_OBJECTSTORE_URL ?? 'http://127.0.0.1:3003';
 const registry = env.DEMO_MODEL_REGISTRY_URL ?? 'http://127.0.0.1:3004';
+const retrainer = env.DEMO_RETRAINER_URL ?? 'http://127.0.0.1:3005';
 
 async function token() {
   const response = await fetch(`${env.AUTH_ISSUER}/protocol/openid-connect/token`, {
@@ -99,6 +100,7 @@ async function main() {
   );
   await archive(bearer, start, end);
   await models();
+  await monitoring();
 }
 
 /** A data scientist's token: alice may write and deploy models of tenant-a. */
@@ -244,7 +246,137 @@ async function archive(bearer, start, end) {
   );
 }
 
-(process.argv[2] === 'models' ? models() : main()).catch((error) => {
+/** A JSON call to one app as one caller; anything but the expected statuses throws. */
+function caller(base, bearer) {
+  return async (method, path, body, expected) => {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        authorization: bearer,
+        ...(body instanceof FormData || body === undefined
+          ? {}
+          : { 'content-type': 'application/json' }),
+      },
+      body: body instanceof FormData || body === undefined ? body : JSON.stringify(body),
+    });
+    if (!expected.includes(response.status))
+      throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+    return response.status === 204 ? undefined : response.json();
+  };
+}
+
+/**
+ * The retrainer: a power-quality forecast model (grid voltage, 1 s ahead) runs at the edge and
+ * its error drifts as the grid changes. Its monitor goes healthy -> degraded, asks for a
+ * retraining with the version's training data, and moves the `production` alias back to the
+ * previous version, so the edge nodes stop using the degraded one.
+ */
+async function monitoring() {
+  const bearer = `Bearer ${await scientistToken()}`;
+  const models = caller(registry, bearer);
+  const monitors = caller(retrainer, bearer);
+  // A model per run, so reruns start from a clean history.
+  const model = `pq-voltage-forecast-${Date.now().toString(36)}`;
+  await models('POST', '/v1/models', { name: model, tags: { testbed: '3' } }, [201]);
+  const versions = [];
+  for (const [trained, mae] of [
+    ['2026-10', 0.8],
+    ['2026-11', 0.7],
+  ]) {
+    const form = new FormData();
+    form.append(
+      'metadata',
+      JSON.stringify({
+        framework: { name: 'sklearn', version: '1.5.2' },
+        metrics: { mae },
+        validationMetric: { name: 'mae', value: mae },
+        lineage: {
+          trainingData: {
+            kind: 'timeseries',
+            query: { measurement: 'power_quality', fields: ['voltage'], month: trained },
+          },
+          codeRevision: 'pq-forecast@demo',
+        },
+      }),
+    );
+    form.append('file', new Blob([`pq forecast weights ${trained} ${model}`]), 'model.joblib');
+    versions.push((await models('POST', `/v1/models/${model}/versions`, form, [201])).version);
+  }
+  const [previous, current] = versions;
+  await models('PUT', `/v1/models/${model}/aliases/production`, { version: current }, [200]);
+  console.log(`\nMODEL ${model}@production -> version ${current} (validation MAE 0.7 V)`);
+
+  const monitor = await monitors(
+    'POST',
+    '/v1/monitors',
+    {
+      model,
+      alias: 'production',
+      task: 'regression',
+      metric: 'mae',
+      tolerance: { kind: 'relative', maxDegradation: 0.5 },
+      window: { kind: 'count', size: 50 },
+      minObservations: 50,
+      consecutiveBadWindows: 2,
+      actions: { retrain: true, deactivate: { fallbackVersion: previous } },
+    },
+    [201],
+  );
+  console.log(
+    `MONITOR ${monitor.id}: MAE of windows of 50 within ${monitor.band.upper.toFixed(2)} V (validation MAE + 50%), 2 bad windows in a row act`,
+  );
+
+  // The edge: predictions and measured voltages, the error growing window by window.
+  const errors = [0.5, 0.6, 0.8, 0.9, 1.3, 1.7, 2.2];
+  for (const [window, error] of errors.entries()) {
+    const predictions = [];
+    const actuals = [];
+    for (let i = 0; i < 50; i++) {
+      const id = `w${window}-${i}`;
+      const volts = 230 + 2 * Math.sin((window * 50 + i) / 9);
+      predictions.push({ id, value: volts + (i % 2 ? error : -error), version: current });
+      actuals.push({ id, value: volts });
+    }
+    await monitors('POST', `/v1/models/${model}/observations`, { predictions, actuals }, [202]);
+  }
+  let transitions = [];
+  for (let attempt = 0; attempt < 80; attempt++) {
+    transitions = (
+      await monitors('GET', `/v1/monitors/${monitor.id}/transitions`, undefined, [200])
+    ).transitions;
+    if (transitions.some((t) => t.to === 'action-taken')) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  const { evaluations } = await monitors(
+    'GET',
+    `/v1/monitors/${monitor.id}/evaluations`,
+    undefined,
+    [200],
+  );
+  for (const e of evaluations)
+    console.log(
+      `WINDOW ${e.window}: MAE ${e.value.toFixed(2)} V over ${e.observations} pairs ${e.outOfBand ? 'OUT of band' : 'in band'}`,
+    );
+  for (const t of transitions) console.log(`STATE ${t.from} -> ${t.to}: ${t.reason}`);
+  let actions = [];
+  for (let attempt = 0; attempt < 40; attempt++) {
+    actions = (await monitors('GET', `/v1/monitors/${monitor.id}/actions`, undefined, [200]))
+      .actions;
+    if (actions.length > 0 && actions.every((a) => a.status !== 'pending')) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  for (const a of actions)
+    console.log(
+      `ACTION ${a.kind} ${a.status}${a.kind === 'retrain' ? `: events.tenant-a.retrainer.retrain.requested, training data ${JSON.stringify(a.payload.trainingData)}` : ''}`,
+    );
+  const alias = await models('GET', `/v1/models/${model}/aliases/production`, undefined, [200]);
+  console.log(
+    `MODEL ${model}@production -> version ${alias.version} (deactivated version ${current})`,
+  );
+}
+
+const steps = { models, monitoring };
+(steps[process.argv[2]] ?? main)().catch((error) => {
   console.error(`demo failed: ${error.message}`);
   process.exit(1);
 });

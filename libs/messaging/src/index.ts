@@ -42,6 +42,41 @@ export {
 } from './objectstore.events';
 export { consumeUntilStopped, type ConsumeLoop } from './consume.loop';
 export {
+  ACTUALS_SUBJECTS,
+  MAX_OBSERVATIONS_PER_MESSAGE,
+  OBSERVATIONS_STREAM,
+  OBSERVATION_DEAD_LETTER_REASON_HEADER,
+  PREDICTIONS_SUBJECTS,
+  RETRAINER_OBSERVATIONS_CONSUMER,
+  actualsSubject,
+  observationMessageSchema,
+  observationSchema,
+  observationSubject,
+  observationsDeadLetterSubject,
+  pairingKey,
+  parseObservationMessage,
+  predictionsSubject,
+  type Observation,
+  type ObservationKind,
+  type ObservationMessage,
+} from './observations.subjects';
+export { ensureObservationsStream, type ObservationsStreamOptions } from './observations.stream';
+export {
+  MONITOR_STATES,
+  RetrainerEventType,
+  modelDeactivatedEventDataSchema,
+  monitorStateChangedEventDataSchema,
+  retrainRequestedEventDataSchema,
+  retrainerEventSubject,
+  retrainerEventsOf,
+  windowEvaluationSchema,
+  type ModelDeactivatedEventData,
+  type MonitorState,
+  type MonitorStateChangedEventData,
+  type RetrainRequestedEventData,
+  type WindowEvaluation,
+} from './retrainer.events';
+export {
   ModelsEventType,
   aliasChangedEventDataSchema,
   deploymentChangedEventDataSchema,
