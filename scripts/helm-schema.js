@@ -31,7 +31,10 @@ const url = (schemes) => string({ pattern: `^(${schemes.join('|')})://[^\\s]+$` 
 const quantity = { type: ['string', 'number'], pattern: '^[0-9.]+(m|k|Ki|Mi|Gi|Ti|M|G|T)?$' };
 const envName = '^[A-Z][A-Z0-9_]*$';
 const secretName = string({ pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', maxLength: 253 });
-const secretRef = closed({ name: secretName, key: string({ minLength: 1 }) }, { required: ['name', 'key'] });
+const secretRef = closed(
+  { name: secretName, key: string({ minLength: 1 }) },
+  { required: ['name', 'key'] },
+);
 
 // Kubernetes structures the values pass through, closed as the API defines them.
 const labelSelector = closed({
@@ -90,7 +93,10 @@ const podAffinityTerm = closed(
 const podAffinity = closed({
   requiredDuringSchedulingIgnoredDuringExecution: array(podAffinityTerm),
   preferredDuringSchedulingIgnoredDuringExecution: array(
-    closed({ weight: integer(1, 100), podAffinityTerm }, { required: ['weight', 'podAffinityTerm'] }),
+    closed(
+      { weight: integer(1, 100), podAffinityTerm },
+      { required: ['weight', 'podAffinityTerm'] },
+    ),
   ),
 });
 const affinity = closed({
@@ -100,7 +106,10 @@ const affinity = closed({
       { required: ['nodeSelectorTerms'] },
     ),
     preferredDuringSchedulingIgnoredDuringExecution: array(
-      closed({ weight: integer(1, 100), preference: nodeSelectorTerm }, { required: ['weight', 'preference'] }),
+      closed(
+        { weight: integer(1, 100), preference: nodeSelectorTerm },
+        { required: ['weight', 'preference'] },
+      ),
     ),
   }),
   podAffinity,
@@ -138,13 +147,19 @@ const securityContext = closed(
     allowPrivilegeEscalation: { const: false },
     readOnlyRootFilesystem: { const: true },
     privileged: { const: false },
-    capabilities: closed({ drop: array(string()), add: array(string({ enum: ['NET_BIND_SERVICE'] })) }),
+    capabilities: closed({
+      drop: array(string()),
+      add: array(string({ enum: ['NET_BIND_SERVICE'] })),
+    }),
     seccompProfile,
   },
   { required: ['allowPrivilegeEscalation', 'readOnlyRootFilesystem', 'capabilities'] },
 );
 const resourceList = closed({ cpu: quantity, memory: quantity, 'ephemeral-storage': quantity });
-const resources = closed({ requests: resourceList, limits: resourceList }, { required: ['requests', 'limits'] });
+const resources = closed(
+  { requests: resourceList, limits: resourceList },
+  { required: ['requests', 'limits'] },
+);
 const probe = closed({
   initialDelaySeconds: integer(0),
   periodSeconds: integer(1),
@@ -155,7 +170,10 @@ const probe = closed({
 
 // global: what every app shares; the umbrella passes it down to each app chart.
 const backendPolicy = (extra = {}) =>
-  closed({ peers: array(networkPolicyPeer), ports: array(port, { minItems: 1 }), ...extra }, { required: ['ports'] });
+  closed(
+    { peers: array(networkPolicyPeer), ports: array(port, { minItems: 1 }), ...extra },
+    { required: ['ports'] },
+  );
 const global = closed(
   {
     image: closed(
@@ -236,7 +254,10 @@ function appSchema(app, { required = true } = {}) {
       {
         user: string({ minLength: 1 }),
         passwordSecret: secretRef,
-        credsSecret: closed({ name: { anyOf: [secretName, { const: '' }] }, key: string({ minLength: 1 }) }),
+        credsSecret: closed({
+          name: { anyOf: [secretName, { const: '' }] },
+          key: string({ minLength: 1 }),
+        }),
       },
       { required: ['user'] },
     ),
@@ -248,7 +269,10 @@ function appSchema(app, { required = true } = {}) {
     podSecurityContext,
     securityContext,
     terminationGracePeriodSeconds: integer(1),
-    service: closed({ type: { enum: ['ClusterIP', 'NodePort', 'LoadBalancer'] }, annotations: stringMap }),
+    service: closed({
+      type: { enum: ['ClusterIP', 'NodePort', 'LoadBalancer'] },
+      annotations: stringMap,
+    }),
     ingress: closed({
       enabled: boolean,
       className: string(),
@@ -259,7 +283,10 @@ function appSchema(app, { required = true } = {}) {
             host: string({ minLength: 1 }),
             paths: array(
               closed(
-                { path: string({ pattern: '^/' }), pathType: { enum: ['Prefix', 'Exact', 'ImplementationSpecific'] } },
+                {
+                  path: string({ pattern: '^/' }),
+                  pathType: { enum: ['Prefix', 'Exact', 'ImplementationSpecific'] },
+                },
                 { required: ['path', 'pathType'] },
               ),
               { minItems: 1 },
@@ -268,7 +295,9 @@ function appSchema(app, { required = true } = {}) {
           { required: ['host', 'paths'] },
         ),
       ),
-      tls: array(closed({ secretName, hosts: array(string()) }, { required: ['secretName', 'hosts'] })),
+      tls: array(
+        closed({ secretName, hosts: array(string()) }, { required: ['secretName', 'hosts'] }),
+      ),
     }),
     autoscaling: closed({
       enabled: boolean,
@@ -276,7 +305,10 @@ function appSchema(app, { required = true } = {}) {
       maxReplicas: integer(1),
       targetCPUUtilizationPercentage: integer(1, 100),
     }),
-    podDisruptionBudget: closed({ enabled: boolean, maxUnavailable: { type: ['integer', 'string'] } }),
+    podDisruptionBudget: closed({
+      enabled: boolean,
+      maxUnavailable: { type: ['integer', 'string'] },
+    }),
     serviceMonitor: closed({
       enabled: boolean,
       interval: string({ pattern: '^[0-9]+(ms|s|m|h)$' }),
@@ -331,7 +363,10 @@ function files() {
   }
   out['iotwins/values.schema.json'] = {
     ...header('IoTwinS umbrella chart values'),
-    ...closed({ global, ...Object.fromEntries(APPS.map((app) => [app, appSchema(app, { required: false })])) }),
+    ...closed({
+      global,
+      ...Object.fromEntries(APPS.map((app) => [app, appSchema(app, { required: false })])),
+    }),
   };
   return Object.entries(out).map(([path, schema]) => [
     resolve(HELM, path),
@@ -343,7 +378,15 @@ const check = process.argv.includes('--check');
 let stale = 0;
 for (const [path, text] of files()) {
   if (!check) writeFileSync(path, text);
-  else if ((() => { try { return readFileSync(path, 'utf8'); } catch { return ''; } })() !== text) {
+  else if (
+    (() => {
+      try {
+        return readFileSync(path, 'utf8');
+      } catch {
+        return '';
+      }
+    })() !== text
+  ) {
     console.error(`${path} is out of date: run node scripts/helm-schema.js`);
     stale += 1;
   }

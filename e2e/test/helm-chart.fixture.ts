@@ -55,7 +55,11 @@ export function productionValuesFor(app: App): string {
 export function template(
   helm: string,
   chart: string,
-  { release = 'demo', values = [], sets = [] }: { release?: string; values?: string[]; sets?: string[] } = {},
+  {
+    release = 'demo',
+    values = [],
+    sets = [],
+  }: { release?: string; values?: string[]; sets?: string[] } = {},
 ): string {
   return execFileSync(
     helm,

@@ -42,7 +42,11 @@ interface Container {
   image: string;
   ports: { name: string; containerPort: number }[];
   envFrom?: { configMapRef?: { name: string } }[];
-  env?: { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[];
+  env?: {
+    name: string;
+    value?: string;
+    valueFrom?: { secretKeyRef: { name: string; key: string } };
+  }[];
   startupProbe?: { httpGet: { path: string; port: string } };
   livenessProbe?: { httpGet: { path: string; port: string } };
   readinessProbe?: { httpGet: { path: string; port: string } };
@@ -56,11 +60,13 @@ interface PodSpec {
   containers: Container[];
 }
 const podOf = (deployment: Manifest): { labels: Record<string, string>; spec: PodSpec } => {
-  const template = (deployment.spec as { template: { metadata: { labels: Record<string, string> }; spec: PodSpec } })
-    .template;
+  const template = (
+    deployment.spec as { template: { metadata: { labels: Record<string, string> }; spec: PodSpec } }
+  ).template;
   return { labels: template.metadata.labels, spec: template.spec };
 };
-const byKind = (objects: Manifest[], kind: string): Manifest[] => objects.filter((m) => m.kind === kind);
+const byKind = (objects: Manifest[], kind: string): Manifest[] =>
+  objects.filter((m) => m.kind === kind);
 const named = (objects: Manifest[], kind: string, name: string): Manifest | undefined =>
   objects.find((m) => m.kind === kind && m.metadata.name === name);
 
@@ -97,13 +103,19 @@ describe('the charts under deploy/helm', () => {
         `${charts.length} chart(s) linted, 0 chart(s) failed`,
       );
       expect(
-        execFileSync(binary, ['lint', '--strict', UMBRELLA, '-f', PRODUCTION_VALUES], { encoding: 'utf8' }),
+        execFileSync(binary, ['lint', '--strict', UMBRELLA, '-f', PRODUCTION_VALUES], {
+          encoding: 'utf8',
+        }),
       ).toContain('0 chart(s) failed');
       for (const app of APPS) {
         expect(
-          execFileSync(binary, ['lint', '--strict', appChart(app), '-f', productionValuesFor(app)], {
-            encoding: 'utf8',
-          }),
+          execFileSync(
+            binary,
+            ['lint', '--strict', appChart(app), '-f', productionValuesFor(app)],
+            {
+              encoding: 'utf8',
+            },
+          ),
         ).toContain('0 chart(s) failed');
       }
     }
@@ -137,7 +149,9 @@ describe('the charts under deploy/helm', () => {
         encoding: 'utf8',
       });
     } catch (error) {
-      throw new Error(`kubectl-validate refused objects:\n${(error as { stdout?: string }).stdout ?? error}`);
+      throw new Error(
+        `kubectl-validate refused objects:\n${(error as { stdout?: string }).stdout ?? error}`,
+      );
     }
     const results = JSON.parse(output) as Record<string, { status: string }>;
     expect(Object.keys(results)).toHaveLength(files);
@@ -153,7 +167,10 @@ describe('the charts under deploy/helm', () => {
             { path: '/health/live', port: 'http' },
           ]);
           expect(container.livenessProbe?.httpGet).toEqual({ path: '/health/live', port: 'http' });
-          expect(container.readinessProbe?.httpGet).toEqual({ path: '/health/ready', port: 'http' });
+          expect(container.readinessProbe?.httpGet).toEqual({
+            path: '/health/ready',
+            port: 'http',
+          });
         }
       }
     }
@@ -163,7 +180,10 @@ describe('the charts under deploy/helm', () => {
     for (const render of renders) {
       for (const deployment of byKind(render.objects, 'Deployment')) {
         const pod = podOf(deployment).spec;
-        expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+        expect(pod.securityContext).toMatchObject({
+          runAsNonRoot: true,
+          seccompProfile: { type: 'RuntimeDefault' },
+        });
         expect(pod.automountServiceAccountToken).toBe(false);
         const account = named(render.objects, 'ServiceAccount', pod.serviceAccountName ?? '');
         expect([deployment.metadata.name, account?.automountServiceAccountToken]).toEqual([
@@ -191,7 +211,11 @@ describe('the charts under deploy/helm', () => {
     for (const render of renders) {
       for (const configMap of byKind(render.objects, 'ConfigMap')) {
         for (const [key, value] of Object.entries(configMap.data ?? {})) {
-          expect([configMap.metadata.name, key, SECRET_NAME.test(key)]).toEqual([configMap.metadata.name, key, false]);
+          expect([configMap.metadata.name, key, SECRET_NAME.test(key)]).toEqual([
+            configMap.metadata.name,
+            key,
+            false,
+          ]);
           // No credentials inside a URL either (scheme://user:password@host).
           expect([key, /:\/\/[^/@\s]+:[^/@\s]+@/.test(value)]).toEqual([key, false]);
         }
@@ -221,7 +245,9 @@ describe('the charts under deploy/helm', () => {
         for (const port of pod.spec.containers.flatMap((container) => container.ports)) {
           const reachable = services.some((service) =>
             (service.spec as { ports: { targetPort: string | number }[] }).ports.some(
-              (servicePort) => servicePort.targetPort === port.name || servicePort.targetPort === port.containerPort,
+              (servicePort) =>
+                servicePort.targetPort === port.name ||
+                servicePort.targetPort === port.containerPort,
             ),
           );
           expect([render.name, deployment.metadata.name, port.name, reachable]).toEqual([
@@ -239,7 +265,9 @@ describe('the charts under deploy/helm', () => {
       { name: 'http', containerPort: 3001, protocol: 'TCP' },
       { name: 'grpc', containerPort: 50051, protocol: 'TCP' },
     ]);
-    const service = named(objects, 'Service', 'demo-ingest')!.spec as { ports: { name: string; port: number }[] };
+    const service = named(objects, 'Service', 'demo-ingest')!.spec as {
+      ports: { name: string; port: number }[];
+    };
     expect(service.ports.map((port) => [port.name, port.port])).toEqual([
       ['http', 3001],
       ['grpc', 50051],
@@ -253,17 +281,25 @@ describe('the charts under deploy/helm', () => {
       expect(container.image).toBe(`harbor.example.org/iotwins/${app}:0.1.0`);
       expect(container.ports[0]).toMatchObject({ name: 'http', containerPort: PORTS[app] });
       const config = named(objects, 'ConfigMap', `demo-${app}`)!.data!;
-      expect(config).toMatchObject({ PORT: String(PORTS[app]), NATS_USER: app, NATS_URL: 'nats://nats:4222' });
+      expect(config).toMatchObject({
+        PORT: String(PORTS[app]),
+        NATS_USER: app,
+        NATS_URL: 'nats://nats:4222',
+      });
     }
   });
 
   it('install each app on its own, named after the release', () => {
     for (const app of APPS) {
-      const objects = renders.find((render) => render.name === `iotwins-${app} (defaults)`)!.objects;
+      const objects = renders.find(
+        (render) => render.name === `iotwins-${app} (defaults)`,
+      )!.objects;
       expect(byKind(objects, 'Deployment').map((m) => m.metadata.name)).toEqual([app]);
       expect(byKind(objects, 'Service').map((m) => m.metadata.name)).toEqual([app]);
       const other = template(helm, appChart(app), { release: 'edge' });
-      expect(manifests(other).find((m) => m.kind === 'Deployment')?.metadata.name).toBe(`edge-${app}`);
+      expect(manifests(other).find((m) => m.kind === 'Deployment')?.metadata.name).toBe(
+        `edge-${app}`,
+      );
     }
   });
 
@@ -272,8 +308,9 @@ describe('the charts under deploy/helm', () => {
     expect([...kinds].sort()).toEqual(['ConfigMap', 'Deployment', 'Service', 'ServiceAccount']);
     const objects = renders[0]!.objects;
     for (const deployment of byKind(objects, 'Deployment')) {
-      const annotations = (deployment.spec as { template: { metadata: { annotations: Record<string, string> } } })
-        .template.metadata.annotations;
+      const annotations = (
+        deployment.spec as { template: { metadata: { annotations: Record<string, string> } } }
+      ).template.metadata.annotations;
       expect(annotations['prometheus.io/path']).toBe('/metrics');
     }
   });
@@ -289,14 +326,18 @@ describe('the charts under deploy/helm', () => {
       );
     for (const app of APPS) {
       const ingress = named(objects, 'Ingress', `demo-${app}`)!.spec as {
-        rules: { http: { paths: { backend: { service: { name: string; port: { name: string } } } }[] } }[];
+        rules: {
+          http: { paths: { backend: { service: { name: string; port: { name: string } } } }[] };
+        }[];
       };
       const backend = ingress.rules[0]!.http.paths[0]!.backend.service;
       expect(servicePort(backend.name, backend.port.name)).toBe(true);
       expect(named(objects, 'PodDisruptionBudget', `demo-${app}`)).toBeDefined();
       const monitor = named(objects, 'ServiceMonitor', `demo-${app}`)!;
       expect(monitor.spec).toMatchObject({
-        selector: { matchLabels: { 'app.kubernetes.io/name': app, 'app.kubernetes.io/instance': 'demo' } },
+        selector: {
+          matchLabels: { 'app.kubernetes.io/name': app, 'app.kubernetes.io/instance': 'demo' },
+        },
         endpoints: [{ port: 'http', path: '/metrics' }],
       });
       expect(monitor.metadata.labels?.release).toBe('prometheus');
@@ -307,22 +348,36 @@ describe('the charts under deploy/helm', () => {
     });
     expect(grpc.spec).toMatchObject({
       tls: [{ secretName: 'ingest-grpc-tls', hosts: ['ingest-grpc.example.org'] }],
-      rules: [{ host: 'ingest-grpc.example.org', http: { paths: [{ backend: { service: { name: 'demo-ingest', port: { name: 'grpc' } } } }] } }],
+      rules: [
+        {
+          host: 'ingest-grpc.example.org',
+          http: {
+            paths: [{ backend: { service: { name: 'demo-ingest', port: { name: 'grpc' } } } }],
+          },
+        },
+      ],
     });
-    expect(byKind(objects, 'HorizontalPodAutoscaler').map((m) => m.metadata.name).sort()).toEqual([
-      'demo-ingest',
-      'demo-timeseries',
-    ]);
+    expect(
+      byKind(objects, 'HorizontalPodAutoscaler')
+        .map((m) => m.metadata.name)
+        .sort(),
+    ).toEqual(['demo-ingest', 'demo-timeseries']);
     // An autoscaled Deployment leaves its replica count to the HPA.
-    expect((named(objects, 'Deployment', 'demo-ingest')!.spec as { replicas?: number }).replicas).toBeUndefined();
-    expect((named(objects, 'Deployment', 'demo-retrainer')!.spec as { replicas?: number }).replicas).toBe(2);
+    expect(
+      (named(objects, 'Deployment', 'demo-ingest')!.spec as { replicas?: number }).replicas,
+    ).toBeUndefined();
+    expect(
+      (named(objects, 'Deployment', 'demo-retrainer')!.spec as { replicas?: number }).replicas,
+    ).toBe(2);
   });
 
   it('let apps reach only DNS and their backing servers; InfluxDB only from timeseries', () => {
     const objects = renders[1]!.objects;
     const policies = byKind(objects, 'NetworkPolicy');
     const egressPorts = (name: string): number[] =>
-      (named(objects, 'NetworkPolicy', name)!.spec as { egress: { ports: { port: number }[] }[] }).egress
+      (
+        named(objects, 'NetworkPolicy', name)!.spec as { egress: { ports: { port: number }[] }[] }
+      ).egress
         .flatMap((rule) => rule.ports.map((port) => port.port))
         .filter((port) => port !== 53)
         .sort((a, b) => a - b);
@@ -332,7 +387,8 @@ describe('the charts under deploy/helm', () => {
     expect(egressPorts('demo-model-registry')).toEqual([4222, 8080, 9000, 27017]);
     expect(egressPorts('demo-retrainer')).toEqual([4222, 5432, 8080]);
     const influx = policies.filter((policy) => {
-      const selector = (policy.spec as { podSelector: { matchLabels: Record<string, string> } }).podSelector;
+      const selector = (policy.spec as { podSelector: { matchLabels: Record<string, string> } })
+        .podSelector;
       return selector.matchLabels['app.kubernetes.io/name'] === 'influxdb';
     });
     expect(influx.map((policy) => policy.metadata.name)).toEqual(['demo-timeseries-influxdb-only']);
@@ -343,7 +399,12 @@ describe('the charts under deploy/helm', () => {
           ports: [{ port: 8086, protocol: 'TCP' }],
           from: [
             {
-              podSelector: { matchLabels: { 'app.kubernetes.io/name': 'timeseries', 'app.kubernetes.io/instance': 'demo' } },
+              podSelector: {
+                matchLabels: {
+                  'app.kubernetes.io/name': 'timeseries',
+                  'app.kubernetes.io/instance': 'demo',
+                },
+              },
               namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'iotwins' } },
             },
           ],
@@ -375,25 +436,36 @@ describe('the charts under deploy/helm', () => {
       }),
     );
     const ingest = named(objects, 'ConfigMap', 'demo-ingest')!.data!;
-    expect(ingest).toMatchObject({ NATS_USER: 'edge-ingest', NATS_URL: 'tls://nats.nats.svc:4222' });
+    expect(ingest).toMatchObject({
+      NATS_USER: 'edge-ingest',
+      NATS_URL: 'tls://nats.nats.svc:4222',
+    });
     const ingestEnv = podOf(named(objects, 'Deployment', 'demo-ingest')!).spec.containers[0]!.env!;
     expect(ingestEnv.find((e) => e.name === 'NATS_PASSWORD')?.valueFrom?.secretKeyRef).toEqual({
       name: 'nats-logins',
       key: 'edge-ingest',
     });
-    expect(named(objects, 'ConfigMap', 'demo-objectstore')!.data!.S3_PUBLIC_ENDPOINT).toBe('https://s3.example.org');
+    expect(named(objects, 'ConfigMap', 'demo-objectstore')!.data!.S3_PUBLIC_ENDPOINT).toBe(
+      'https://s3.example.org',
+    );
     // A creds file replaces the password: mounted from its Secret, named by NATS_CREDS_FILE.
     const timeseries = podOf(named(objects, 'Deployment', 'demo-timeseries')!).spec as PodSpec & {
       volumes: { name: string; secret?: { secretName: string } }[];
     };
-    expect(named(objects, 'ConfigMap', 'demo-timeseries')!.data!.NATS_CREDS_FILE).toBe('/etc/iotwins/nats/nats.creds');
+    expect(named(objects, 'ConfigMap', 'demo-timeseries')!.data!.NATS_CREDS_FILE).toBe(
+      '/etc/iotwins/nats/nats.creds',
+    );
     expect(timeseries.containers[0]!.env!.map((e) => e.name)).not.toContain('NATS_PASSWORD');
-    expect(timeseries.volumes.find((v) => v.name === 'nats-creds')?.secret?.secretName).toBe('timeseries-nats-creds');
+    expect(timeseries.volumes.find((v) => v.name === 'nats-creds')?.secret?.secretName).toBe(
+      'timeseries-nats-creds',
+    );
   });
 
   it('refuse unknown keys and bad values with a message naming them', () => {
     expect(refusal(helm, UMBRELLA, 'ingres.enabled=true')).toMatch(/additional propert.*'ingres'/);
-    expect(refusal(helm, UMBRELLA, 'podDisruptionBudget.enabled=true')).toMatch(/'podDisruptionBudget'/);
+    expect(refusal(helm, UMBRELLA, 'podDisruptionBudget.enabled=true')).toMatch(
+      /'podDisruptionBudget'/,
+    );
     expect(refusal(helm, UMBRELLA, 'ingest.autoscaling.enable=true')).toMatch(/'enable'/);
     expect(refusal(helm, UMBRELLA, 'global.nats.replicas=3')).toMatch(/'replicas'/);
     expect(refusal(helm, appChart('timeseries'), 'networkPolicy.egress=x')).toMatch(/'egress'/);
@@ -410,7 +482,9 @@ describe('the charts under deploy/helm', () => {
   });
 
   it('close every object of the values schemas, and keep them generated from one source', () => {
-    execFileSync('node', [resolve(repoRoot, 'scripts/helm-schema.js'), '--check'], { encoding: 'utf8' });
+    execFileSync('node', [resolve(repoRoot, 'scripts/helm-schema.js'), '--check'], {
+      encoding: 'utf8',
+    });
     const open: string[] = [];
     const walk = (node: unknown, path: string): void => {
       if (node === null || typeof node !== 'object') return;
@@ -426,9 +500,12 @@ describe('the charts under deploy/helm', () => {
   });
 
   it('version every chart as the repo, and share one set of global defaults', () => {
-    const version = (JSON.parse(readFileSync(resolve(repoRoot, 'package.json'), 'utf8')) as { version: string })
-      .version;
-    const umbrella = parse(readFileSync(resolve(UMBRELLA, 'values.yaml'), 'utf8')) as { global: unknown };
+    const version = (
+      JSON.parse(readFileSync(resolve(repoRoot, 'package.json'), 'utf8')) as { version: string }
+    ).version;
+    const umbrella = parse(readFileSync(resolve(UMBRELLA, 'values.yaml'), 'utf8')) as {
+      global: unknown;
+    };
     for (const chart of ['iotwins', 'iotwins-lib', ...APPS.map((app) => `iotwins-${app}`)]) {
       const meta = parse(readFileSync(resolve(HELM_DIR, chart, 'Chart.yaml'), 'utf8')) as {
         version: string;
@@ -441,7 +518,9 @@ describe('the charts under deploy/helm', () => {
       ]);
     }
     for (const app of APPS) {
-      const values = parse(readFileSync(resolve(appChart(app), 'values.yaml'), 'utf8')) as { global: unknown };
+      const values = parse(readFileSync(resolve(appChart(app), 'values.yaml'), 'utf8')) as {
+        global: unknown;
+      };
       expect([app, values.global]).toEqual([app, umbrella.global]);
     }
   });

@@ -66,7 +66,9 @@ describe('scale-out on a 3-node JetStream cluster', () => {
     const common = { TELEMETRY_STREAM_REPLICAS: '3', MQTT_ENABLED: 'false' };
     for (const replica of [0, 1]) {
       ingest.push(await startAppProcess('ingest', { ...common, NATS_URL: urls[replica]! }));
-      timeseries.push(await startAppProcess('timeseries', { ...common, NATS_URL: urls[replica + 1]! }));
+      timeseries.push(
+        await startAppProcess('timeseries', { ...common, NATS_URL: urls[replica + 1]! }),
+      );
     }
     token = await tokens.operator();
   }, 240_000);
@@ -91,6 +93,7 @@ describe('scale-out on a 3-node JetStream cluster', () => {
     let retried = 0;
     let next = 0;
     let sent = 0;
+    let writtenBeforeKill = 0;
     const timeline: string[] = [];
     const started = Date.now();
 
@@ -136,6 +139,7 @@ describe('scale-out on a 3-node JetStream cluster', () => {
           timeline.push(`killed NATS node ${leader} (TELEMETRY leader) after ${sent} batches`);
         }
         if (sent === Math.floor(BATCHES * 0.6)) {
+          writtenBeforeKill = await pointsWritten(timeseries[0]!);
           await timeseries[0]!.stop('SIGKILL');
           timeline.push(`killed timeseries replica 1 after ${sent} batches`);
         }
@@ -159,6 +163,7 @@ describe('scale-out on a 3-node JetStream cluster', () => {
     const consumer = await jsm.consumers.info(TELEMETRY_STREAM, TIMESERIES_WRITER_CONSUMER);
     runCluster('start', leaderNode);
     const healed = await jsm.streams.info(TELEMETRY_STREAM);
+    const writtenBySurvivor = await pointsWritten(timeseries[1]!);
 
     console.log(
       [
@@ -168,11 +173,15 @@ describe('scale-out on a 3-node JetStream cluster', () => {
         `acknowledged on first try ${firstTry}, after a retry ${retried}; points acknowledged ${acknowledged}`,
         `TELEMETRY messages stored ${after.state.last_seq} (one per batch), new leader ${after.cluster?.leader}`,
         `writer consumer: delivered ${consumer.delivered.consumer_seq}, redelivered ${consumer.num_redelivered}, pending ${consumer.num_pending}, unacked ${consumer.num_ack_pending}`,
+        `points written by timeseries replica 1 before its crash ${writtenBeforeKill}, by replica 2 in all ${writtenBySurvivor}`,
         `InfluxDB points ${final.count}, sum of values ${final.sum} (expected ${expectedSum})`,
         `after restarting ${leader}: replicas ${JSON.stringify(healed.cluster?.replicas?.map((r) => ({ name: r.name, current: r.current })))}`,
       ].join('\n'),
     );
 
+    // The replicas shared the durable consumer: each wrote a part.
+    expect(writtenBeforeKill).toBeGreaterThan(0);
+    expect(writtenBySurvivor).toBeGreaterThan(0);
     expect(after.state.last_seq).toBe(BATCHES);
     expect(after.cluster?.leader).not.toBe(leader);
     expect(final.count).toBe(acknowledged);
@@ -180,6 +189,12 @@ describe('scale-out on a 3-node JetStream cluster', () => {
     expect(consumer.num_pending + consumer.num_ack_pending).toBe(0);
   }, 360_000);
 });
+
+/** What a timeseries replica says it wrote, from its Prometheus metrics. */
+async function pointsWritten(app: AppProcess): Promise<number> {
+  const text = await (await fetch(`${app.baseUrl}/metrics`)).text();
+  return Number(/^timeseries_points_written_total (\d+)/m.exec(text)?.[1] ?? 0);
+}
 
 async function influx(query: string): Promise<unknown> {
   const url = new URL('/query', requireEnv('INFLUX_URL'));
@@ -196,7 +211,10 @@ async function influx(query: string): Promise<unknown> {
 }
 
 /** Count and sum of the stored points, read from InfluxDB itself, not through the apps. */
-async function stored(tenant: string, measurement: string): Promise<{ count: number; sum: string }> {
+async function stored(
+  tenant: string,
+  measurement: string,
+): Promise<{ count: number; sum: string }> {
   const body = (await influx(
     `SELECT count(v), sum(v) FROM "iotwins_${tenant}".."${measurement}"`,
   ).catch(() => ({}))) as { results?: { series?: { values: [number, number, number][] }[] }[] };
