@@ -63,20 +63,20 @@ package() {
 }
 
 push() {
-  local target="$1" host out file flags=() digest
+  local target="$1" host file flags=() digest
   [[ "$target" =~ ^oci://([^/]+)/.+ ]] || fail "usage: $0 push oci://HOST/PROJECT"
   host="${BASH_REMATCH[1]}"
   [ -n "${HELM_REGISTRY_USERNAME:-}" ] && [ -n "${HELM_REGISTRY_PASSWORD:-}" ] ||
     fail "set HELM_REGISTRY_USERNAME and HELM_REGISTRY_PASSWORD (a Harbor robot account with push rights)"
   [ "${HELM_REGISTRY_PLAIN_HTTP:-false}" = true ] && flags+=(--plain-http)
-  out="$(mktemp -d)"
-  trap 'rm -rf "$out"' EXIT
-  package "$out" >/dev/null
+  PUSH_DIR="$(mktemp -d)"
+  trap 'rm -rf "$PUSH_DIR"' EXIT
+  package "$PUSH_DIR" >/dev/null
   printf '%s' "$HELM_REGISTRY_PASSWORD" |
     "$HELM_BIN" registry login "$host" --username "$HELM_REGISTRY_USERNAME" --password-stdin \
       ${flags[@]+"${flags[@]}"} >/dev/null
-  for file in "$out/iotwins-lib-$VERSION.tgz" "${APPS_CHARTS[@]/#/$out/}" "$out/iotwins-$VERSION.tgz"; do
-    [[ "$file" == *.tgz ]] || file="$file-$VERSION.tgz"
+  for file in iotwins-lib "${APPS_CHARTS[@]}" iotwins; do
+    file="$PUSH_DIR/$file-$VERSION.tgz"
     digest="$("$HELM_BIN" push "$file" "$target" ${flags[@]+"${flags[@]}"} 2>&1 | sed -n 's/^Digest: *//p')"
     [ -n "$digest" ] || fail "helm push of $(basename "$file") to $target failed"
     echo "pushed $(basename "$file" .tgz) app-version $APP_VERSION digest $digest"
