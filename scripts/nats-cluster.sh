@@ -53,8 +53,9 @@ start_node() {
   running "$n" && return
   bin="$(install_nats_server)"
   write_config "$n"
+  # Every listener of the shared config gets a port of this node's own (WebSocket: +30+N).
   NATS_HOST=127.0.0.1 NATS_PORT="$(client_port "$n")" NATS_MONITOR_PORT="$(monitor_port "$n")" \
-    NATS_STORE_DIR="$DIR/n$n/jetstream" \
+    NATS_WS_PORT=$((BASE + 30 + n)) NATS_STORE_DIR="$DIR/n$n/jetstream" \
     nohup "$bin" -c "$DIR/n$n/node.conf" >>"$DIR/n$n/nats.log" 2>&1 &
   echo $! >"$DIR/n$n/pid"
 }
