@@ -153,9 +153,14 @@ describe('the charts under deploy/helm', () => {
         `kubectl-validate refused objects:\n${(error as { stdout?: string }).stdout ?? error}`,
       );
     }
-    const results = JSON.parse(output) as Record<string, { status: string }>;
+    // One entry per file, each a list of its documents' results.
+    const results = JSON.parse(output) as Record<string, { status: string; message?: string }[]>;
     expect(Object.keys(results)).toHaveLength(files);
-    expect(Object.entries(results).filter(([, result]) => result.status !== 'Success')).toEqual([]);
+    const failures = Object.entries(results).flatMap(([file, documents]) =>
+      documents.filter((result) => result.status !== 'Success').map((result) => [file, result]),
+    );
+    expect(failures).toEqual([]);
+    expect(Object.values(results).flat()).toHaveLength(files);
   });
 
   it('probe every container on the health endpoints: startup, liveness, readiness', () => {

@@ -139,9 +139,10 @@ describe('scale-out on a 3-node JetStream cluster', () => {
           timeline.push(`killed NATS node ${leader} (TELEMETRY leader) after ${sent} batches`);
         }
         if (sent === Math.floor(BATCHES * 0.6)) {
+          const at = sent;
           writtenBeforeKill = await pointsWritten(timeseries[0]!);
           await timeseries[0]!.stop('SIGKILL');
-          timeline.push(`killed timeseries replica 1 after ${sent} batches`);
+          timeline.push(`killed timeseries replica 1 after ${at} batches`);
         }
       }
     };
@@ -172,7 +173,7 @@ describe('scale-out on a 3-node JetStream cluster', () => {
         `batches ${BATCHES} x ${POINTS_PER_BATCH} points by ${SENDERS} senders in ${loadSeconds.toFixed(1)} s`,
         `acknowledged on first try ${firstTry}, after a retry ${retried}; points acknowledged ${acknowledged}`,
         `TELEMETRY messages stored ${after.state.last_seq} (one per batch), new leader ${after.cluster?.leader}`,
-        `writer consumer: delivered ${consumer.delivered.consumer_seq}, redelivered ${consumer.num_redelivered}, pending ${consumer.num_pending}, unacked ${consumer.num_ack_pending}`,
+        `writer consumer: deliveries ${consumer.delivered.consumer_seq} for ${after.state.last_seq} messages, redelivered now ${consumer.num_redelivered}, pending ${consumer.num_pending}, unacked ${consumer.num_ack_pending}`,
         `points written by timeseries replica 1 before its crash ${writtenBeforeKill}, by replica 2 in all ${writtenBySurvivor}`,
         `InfluxDB points ${final.count}, sum of values ${final.sum} (expected ${expectedSum})`,
         `after restarting ${leader}: replicas ${JSON.stringify(healed.cluster?.replicas?.map((r) => ({ name: r.name, current: r.current })))}`,
@@ -193,7 +194,7 @@ describe('scale-out on a 3-node JetStream cluster', () => {
 /** What a timeseries replica says it wrote, from its Prometheus metrics. */
 async function pointsWritten(app: AppProcess): Promise<number> {
   const text = await (await fetch(`${app.baseUrl}/metrics`)).text();
-  return Number(/^timeseries_points_written_total (\d+)/m.exec(text)?.[1] ?? 0);
+  return Number(/^timeseries_points_written_total(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1] ?? 0);
 }
 
 async function influx(query: string): Promise<unknown> {
