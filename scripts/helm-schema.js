@@ -206,6 +206,7 @@ const global = closed(
       networkPolicy: backendPolicy({
         protect: boolean,
         podLabels: stringMap,
+        readers: array(networkPolicyPeer),
         namespace: string(),
       }),
     }),

@@ -412,6 +412,11 @@ describe('the charts under deploy/helm', () => {
               },
               namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'iotwins' } },
             },
+            // The readers named in the values (Grafana), and nothing else.
+            {
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+              podSelector: { matchLabels: { 'app.kubernetes.io/name': 'grafana' } },
+            },
           ],
         },
       ],

@@ -231,6 +231,10 @@ spec:
           namespaceSelector:
             matchLabels:
               kubernetes.io/metadata.name: {{ .top.Release.Namespace }}
+        {{- with $g.influxdb.networkPolicy.readers }}
+        # Read-only clients the operator names (Grafana with per-tenant read-only users).
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
 {{- end }}
 {{- end }}
 {{- end -}}
