@@ -1,12 +1,16 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ServiceCoreModule } from '@iotwins/service';
 import type { TimeseriesConfig } from './app.config';
+import { DeadLettersController } from './dead-letters/dead-letters.controller';
+import { DeadLettersRepository } from './dead-letters/dead-letters.repository';
+import { DeadLettersService } from './dead-letters/dead-letters.service';
 import { InfluxReadiness } from './influx/influx.client';
 import { InfluxModule } from './influx/influx.module';
 import { QueryController } from './query/query.controller';
 import { QueryService } from './query/query.service';
 import { RetentionController } from './tenants/retention.controller';
 import { TenantDatabases } from './tenants/tenant-databases';
+import { InfluxOutage } from './writer/influx-outage';
 import { TelemetryWriter } from './writer/telemetry.writer';
 import { WriterMetrics } from './writer/writer.metrics';
 
@@ -29,8 +33,16 @@ export class TimeseriesModule {
           readinessChecks: [InfluxReadiness],
         }),
       ],
-      controllers: [QueryController, RetentionController],
-      providers: [TenantDatabases, WriterMetrics, TelemetryWriter, QueryService],
+      controllers: [QueryController, RetentionController, DeadLettersController],
+      providers: [
+        TenantDatabases,
+        WriterMetrics,
+        InfluxOutage,
+        TelemetryWriter,
+        QueryService,
+        DeadLettersRepository,
+        DeadLettersService,
+      ],
     };
   }
 }
