@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { repoRoot } from '@iotwins/testing';
@@ -94,6 +94,8 @@ beforeAll(() => {
     );
   }
 }, 900_000);
+
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('the charts under deploy/helm', () => {
   it('pass helm lint --strict with Helm 4 and Helm 3, with defaults and production values', () => {

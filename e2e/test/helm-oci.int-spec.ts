@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { hashSync } from 'bcryptjs';
 import { freePort, repoRoot, uniqueName, waitFor } from '@iotwins/testing';
@@ -78,6 +78,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   registry?.kill('SIGTERM');
+  rmSync(scratch, { recursive: true, force: true });
 });
 
 describe('charts pushed to an OCI registry with credentials and pulled back', () => {
