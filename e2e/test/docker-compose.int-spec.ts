@@ -157,7 +157,8 @@ describe('docker-compose.yml against scripts/services.sh and deploy/local/local.
     const references = [...composeText.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)([^}]*)\}/g)];
     expect(references.length).toBeGreaterThan(20);
     for (const [text, variable, rest] of references) {
-      expect([text, rest]).toEqual([text, ':?']);
+      // `:?` (optionally with a message): compose refuses to start without the variable.
+      expect([text, rest]).toEqual([text, expect.stringMatching(/^:\?/)]);
       expect([variable, localEnv[variable!] !== undefined]).toEqual([variable, true]);
     }
     // A value that is a secret is always a reference, never written into the file.
@@ -167,7 +168,7 @@ describe('docker-compose.yml against scripts/services.sh and deploy/local/local.
           expect([name, key, String(value)]).toEqual([
             name,
             key,
-            expect.stringMatching(/^\$\{[A-Z0-9_]+:\?\}$/),
+            expect.stringMatching(/^\$\{[A-Z0-9_]+:\?[^}]*\}$/),
           ]);
         }
         if (/_URL$/.test(key)) {

@@ -72,6 +72,8 @@ export const baseEnvSchema = z
     // A credentials file (user JWT and NKey seed) where NATS runs decentralised (JWT) auth.
     NATS_CREDS_FILE: env.nonEmpty('the path of a NATS credentials file').optional(),
     READINESS_TIMEOUT_MS: env.positiveInt(2000),
+    /** When set, GET /metrics needs `Authorization: Bearer <this>` (metrics name tenants). */
+    METRICS_TOKEN: z.string().min(16, { message: 'expected at least 16 characters' }).optional(),
   })
   .superRefine(
     (value, ctx) => {
