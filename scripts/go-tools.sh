@@ -1,6 +1,6 @@
 # Go programs the repo builds from the Go module proxy into the cache, one binary per pinned
 # version, so a version bump builds anew and two versions (helm 4 and helm 3) live side by side.
-# Sourced by scripts/tools.sh, scripts/nats-cluster.sh and (for nats-server) scripts/services.sh.
+# Sourced by scripts/tools.sh and scripts/nats-cluster.sh.
 # shellcheck shell=bash
 
 if ! command -v go >/dev/null && [ -x /usr/local/go/bin/go ]; then PATH="$PATH:/usr/local/go/bin"; fi
@@ -10,7 +10,6 @@ HELM_VERSION=v4.3.1
 HELM3_VERSION=v3.22.0
 REGISTRY_VERSION=v3.1.2
 KUBECTL_VALIDATE_VERSION=v0.0.4
-NATS_SERVER_VERSION=v2.15.2
 
 # go_tool NAME VERSION PACKAGE [BINARY]: prints the path of $CACHE/bin/NAME-VERSION, building it first
 # if needed. A lock keeps two test processes from building the same binary at once; the binary
@@ -42,5 +41,6 @@ install_helm3() { go_tool helm "$HELM3_VERSION" helm.sh/helm/v3/cmd/helm; }
 install_registry() { go_tool registry "$REGISTRY_VERSION" github.com/distribution/distribution/v3/cmd/registry; }
 # Validates rendered manifests against the Kubernetes OpenAPI schemas it carries, offline.
 install_kubectl_validate() { go_tool kubectl-validate "$KUBECTL_VALIDATE_VERSION" sigs.k8s.io/kubectl-validate; }
-# A current nats-server v2 (Debian's 2.9 lacks auth callout and recent JetStream fixes).
-install_nats_server() { go_tool nats-server "$NATS_SERVER_VERSION" github.com/nats-io/nats-server/v2; }
+# nats-server is built once, by scripts/services.sh (`install_nats`, its pinned version), into
+# the same cache; the cluster runs exactly the binary of the single server.
+install_nats_server() { bash "$(dirname "${BASH_SOURCE[0]}")/services.sh" install-nats; }

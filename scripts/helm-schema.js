@@ -259,6 +259,12 @@ function appSchema(app, { required = true } = {}) {
           name: { anyOf: [secretName, { const: '' }] },
           key: string({ minLength: 1 }),
         }),
+        ...(app === 'ingest' && {
+          calloutIssuerSeedSecret: closed({
+            name: { anyOf: [secretName, { const: '' }] },
+            key: string({ minLength: 1 }),
+          }),
+        }),
       },
       { required: ['user'] },
     ),
@@ -366,6 +372,13 @@ function files() {
     ...header('IoTwinS umbrella chart values'),
     ...closed({
       global,
+      natsProvision: closed({
+        enabled: boolean,
+        user: string({ minLength: 1 }),
+        passwordSecret: secretRef,
+        tenants: string({ pattern: '^([a-z0-9][a-z0-9-]*(,[a-z0-9][a-z0-9-]*)*)?$' }),
+        env: map(string(), { propertyNames: { pattern: envName, not: { pattern: secretLike } } }),
+      }),
       ...Object.fromEntries(APPS.map((app) => [app, appSchema(app, { required: false })])),
     }),
   };

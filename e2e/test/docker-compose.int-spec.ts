@@ -117,6 +117,7 @@ describe('docker-compose.yml against scripts/services.sh and deploy/local/local.
       nats: [
         ['NATS_PORT', 4222],
         ['NATS_MONITOR_PORT', 8222],
+        ['NATS_WS_PORT', 4223],
       ],
       influxdb: [['INFLUX_PORT', 8086]],
       postgres: [['POSTGRES_PORT', 5432]],

@@ -40,6 +40,7 @@ const SECRET_NAME = /PASSWORD|SECRET|TOKEN|ACCESS_KEY|^(REDIS|MONGO|POSTGRES)_UR
 interface Container {
   name: string;
   image: string;
+  command?: string[];
   ports: { name: string; containerPort: number }[];
   envFrom?: { configMapRef?: { name: string } }[];
   env?: {
@@ -312,7 +313,14 @@ describe('the charts under deploy/helm', () => {
 
   it('keep Ingress, HPA, PDB, ServiceMonitor and NetworkPolicy off by default', () => {
     const kinds = new Set(renders[0]!.objects.map((m) => m.kind));
-    expect([...kinds].sort()).toEqual(['ConfigMap', 'Deployment', 'Service', 'ServiceAccount']);
+    // The Job is the umbrella's NATS provisioning hook.
+    expect([...kinds].sort()).toEqual([
+      'ConfigMap',
+      'Deployment',
+      'Job',
+      'Service',
+      'ServiceAccount',
+    ]);
     const objects = renders[0]!.objects;
     for (const deployment of byKind(objects, 'Deployment')) {
       const annotations = (
@@ -425,13 +433,85 @@ describe('the charts under deploy/helm', () => {
     });
   });
 
-  it('default to one stream replica, which a single NATS server can hold; production to 3', () => {
-    const replicas = (objects: Manifest[], app: App): string | undefined =>
-      named(objects, 'ConfigMap', `demo-${app}`)!.data!.TELEMETRY_STREAM_REPLICAS;
-    expect(replicas(renders[0]!.objects, 'ingest')).toBe('1');
-    expect(replicas(renders[0]!.objects, 'timeseries')).toBe('1');
-    expect(replicas(renders[1]!.objects, 'ingest')).toBe('3');
-    expect(replicas(renders[1]!.objects, 'timeseries')).toBe('3');
+  it('provision NATS with the operator login in a hook Job before the apps', () => {
+    const jobOf = (objects: Manifest[]): Manifest | undefined =>
+      named(objects, 'Job', 'demo-nats-provision');
+    // As an operator writes it in a values file (--set would make the number a number).
+    const values = join(scratch, 'nats-provision.yaml');
+    mkdirSync(scratch, { recursive: true });
+    writeFileSync(
+      values,
+      "natsProvision:\n  tenants: tenant-a,tenant-b\n  env: { TENANT_STREAM_MAX_AGE_SECONDS: '3600' }\n",
+    );
+    const job = jobOf(manifests(template(helm, UMBRELLA, { values: [values] })))!;
+    const annotations = (job.metadata as { annotations?: Record<string, string> }).annotations;
+    expect(annotations?.['helm.sh/hook']).toBe('pre-install,pre-upgrade');
+    const pod = (job.spec as { template: { spec: PodSpec } }).template.spec;
+    const container = pod.containers[0]!;
+    expect(container.command).toEqual(['node', '/app/libs/messaging/dist/provision.main.js']);
+    expect(container.image).toBe('harbor.example.org/iotwins/ingest:0.1.0');
+    expect(container.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+    });
+    const env = Object.fromEntries(container.env!.map((e) => [e.name, e]));
+    expect(env.NATS_URL?.value).toBe('nats://nats:4222');
+    expect(env.NATS_OPERATOR_USER?.value).toBe('dev');
+    expect(env.NATS_TENANTS?.value).toBe('tenant-a,tenant-b');
+    expect(env.TENANT_STREAM_MAX_AGE_SECONDS?.value).toBe('3600');
+    // The operator's password only ever comes from a Secret.
+    expect(env.NATS_OPERATOR_PASSWORD?.value).toBeUndefined();
+    expect(env.NATS_OPERATOR_PASSWORD?.valueFrom?.secretKeyRef).toEqual({
+      name: 'iotwins-nats',
+      key: 'operator',
+    });
+    // The streams' replicas: one by default (a single NATS server), 3 in production.
+    const replicas = (objects: Manifest[]): string | undefined =>
+      (
+        jobOf(objects)!.spec as { template: { spec: PodSpec } }
+      ).template.spec.containers[0]!.env!.find((e) => e.name === 'TELEMETRY_STREAM_REPLICAS')
+        ?.value;
+    expect(replicas(renders[0]!.objects)).toBe('1');
+    expect(replicas(renders[1]!.objects)).toBe('3');
+    // The apps no longer make streams, so they are not told how.
+    for (const app of APPS) {
+      expect(named(renders[1]!.objects, 'ConfigMap', `demo-${app}`)!.data).not.toHaveProperty(
+        'TELEMETRY_STREAM_REPLICAS',
+      );
+    }
+    expect(
+      jobOf(manifests(template(helm, UMBRELLA, { sets: ['natsProvision.enabled=false'] }))),
+    ).toBeUndefined();
+    // It runs the image the ingest app runs, pinned digest included.
+    const digest = `sha256:${'b'.repeat(64)}`;
+    const pinned = jobOf(
+      manifests(template(helm, UMBRELLA, { sets: [`ingest.image.digest=${digest}`] })),
+    )!.spec as { template: { spec: PodSpec } };
+    expect(pinned.template.spec.containers[0]!.image).toBe(
+      `harbor.example.org/iotwins/ingest@${digest}`,
+    );
+    expect(refusal(helm, UMBRELLA, 'natsProvision.env.NATS_OPERATOR_PASSWORD=plain')).toMatch(
+      /NATS_OPERATOR_PASSWORD/,
+    );
+  });
+
+  it('give ingest the auth callout signing seed from a Secret, and only ingest', () => {
+    const envOf = (objects: Manifest[], app: App): Container['env'] =>
+      podOf(named(objects, 'Deployment', `demo-${app}`)!).spec.containers[0]!.env;
+    const seed = (objects: Manifest[], app: App) =>
+      envOf(objects, app)?.find((e) => e.name === 'NATS_AUTH_CALLOUT_ISSUER_SEED');
+    expect(seed(renders[0]!.objects, 'ingest')?.valueFrom?.secretKeyRef).toEqual({
+      name: 'iotwins-nats',
+      key: 'callout-issuer-seed',
+    });
+    for (const app of APPS.filter((a) => a !== 'ingest')) {
+      expect(seed(renders[0]!.objects, app)).toBeUndefined();
+    }
+    const off = manifests(
+      template(helm, UMBRELLA, { sets: ['ingest.nats.calloutIssuerSeedSecret.name='] }),
+    );
+    expect(seed(off, 'ingest')).toBeUndefined();
   });
 
   it('take the NATS user, endpoints and secret references from the values', () => {

@@ -7,7 +7,9 @@ import {
   EVENTS_STREAM,
   TELEMETRY_STREAM,
   TIMESERIES_WRITER_CONSUMER,
-  ensureEventsStream,
+  provisionEnvSchema,
+  provisionNats,
+  provisionOptions,
 } from '@iotwins/messaging';
 import {
   repoRoot,
@@ -59,11 +61,23 @@ describe('scale-out on a 3-node JetStream cluster', () => {
       maxReconnectAttempts: -1,
     });
     jsm = await jetstreamManager(nc);
-    // EVENTS is created with 3 replicas as an operator creates it on a cluster.
-    await ensureEventsStream(jsm, 3);
+    // The operator's provisioning step makes the streams, with 3 replicas as on a production
+    // cluster; the apps' own logins may only check that theirs exist.
+    const provisioned = await provisionNats(
+      nc,
+      provisionOptions(
+        provisionEnvSchema.parse({
+          NATS_URL: urls[0],
+          NATS_OPERATOR_USER: 'dev',
+          NATS_OPERATOR_PASSWORD: requireEnv('NATS_DEV_PASSWORD'),
+          TELEMETRY_STREAM_REPLICAS: '3',
+        }),
+      ),
+    );
+    expect(provisioned).toEqual(expect.arrayContaining([TELEMETRY_STREAM, EVENTS_STREAM]));
     // Each replica starts against a different node; the cluster tells clients the others.
     // MQTT is off: these replicas must not join the shared broker's subscription group.
-    const common = { TELEMETRY_STREAM_REPLICAS: '3', MQTT_ENABLED: 'false' };
+    const common = { MQTT_ENABLED: 'false' };
     for (const replica of [0, 1]) {
       ingest.push(await startAppProcess('ingest', { ...common, NATS_URL: urls[replica]! }));
       timeseries.push(

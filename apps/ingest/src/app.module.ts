@@ -6,6 +6,8 @@ import { InfluxPingController } from './influx-compat/influx-ping.controller';
 import { InfluxWriteController } from './influx-compat/influx-write.controller';
 import { GrpcIngestServer } from './grpc/grpc-ingest.server';
 import { MqttBridge, MqttReadiness } from './mqtt/mqtt.bridge';
+import { NatsAuthCallout } from './nats/auth-callout.service';
+import { IngestRequestResponder } from './nats/ingest-request.responder';
 import { PointsController } from './points/points.controller';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { RedisReadiness } from './rate-limit/redis.client';
@@ -29,7 +31,7 @@ export class IngestModule {
         }),
       ],
       controllers: [PointsController, InfluxWriteController, InfluxPingController],
-      providers: [RequestBodyParsers, GrpcIngestServer],
+      providers: [RequestBodyParsers, GrpcIngestServer, IngestRequestResponder, NatsAuthCallout],
     };
   }
 }

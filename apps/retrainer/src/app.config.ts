@@ -17,9 +17,6 @@ export const retrainerEnvSchema = baseEnvSchema.extend({
   PAIRING_TTL_SECONDS: env.positiveInt(24 * 3600),
   /** How often expired unpaired observations are swept out and counted. */
   PAIRING_SWEEP_MS: env.positiveInt(1_000),
-  OBSERVATIONS_STREAM_MAX_BYTES: env.positiveInt(1024 * 1024 * 1024),
-  OBSERVATIONS_STREAM_MAX_AGE_SECONDS: env.positiveInt(7 * 24 * 3600),
-  OBSERVATIONS_STREAM_REPLICAS: env.positiveInt(1),
   /** Durable consumer of OBSERVATIONS; tests give each app instance its own. */
   OBSERVATIONS_CONSUMER: z
     .string()

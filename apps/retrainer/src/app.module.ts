@@ -66,11 +66,6 @@ export class RetrainerModule {
             batchMessages: config.OBSERVATIONS_BATCH_MESSAGES,
             flushMs: config.OBSERVATIONS_FLUSH_MS,
             sweepMs: config.PAIRING_SWEEP_MS,
-            stream: {
-              maxBytes: config.OBSERVATIONS_STREAM_MAX_BYTES,
-              maxAgeMs: config.OBSERVATIONS_STREAM_MAX_AGE_SECONDS * 1000,
-              replicas: config.OBSERVATIONS_STREAM_REPLICAS,
-            },
           },
         },
         ModelRegistryClient,

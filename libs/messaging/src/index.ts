@@ -1,5 +1,5 @@
 export { MessagingModule } from './messaging.module';
-export { NatsClient, NatsReadiness, type NatsOptions } from './nats.connection';
+export { NatsClient, NatsReadiness, serviceInboxPrefix, type NatsOptions } from './nats.connection';
 export {
   assertSubjectToken,
   decodeSubjectToken,
@@ -26,6 +26,18 @@ export { createEvent, eventEnvelopeSchema, parseEvent, type EventEnvelope } from
 export { EVENTS_STREAM, EVENTS_SUBJECTS, ensureEventsStream } from './events.stream';
 export { EventPublisher } from './event.publisher';
 export { upsertStream } from './stream.upsert';
+export { requireStreams } from './stream.require';
+export { ensureObservationsStream } from './observations.stream';
+export { ensureNodesStream } from './nodes.stream';
+export { ensureTenantStream, tenantStreamName, type TenantStreamOptions } from './tenant.stream';
+export { ensureS3NotificationsStream } from './s3-notifications.stream';
+export {
+  BUCKET_REGISTRY_KV,
+  BUCKET_REGISTRY_KV_STREAM,
+  ensureBucketRegistryKv,
+} from './objectstore-registry.kv';
+export { provisionNats, type ProvisionOptions } from './provision';
+export { provisionEnvSchema, provisionOptions, type ProvisionEnv } from './provision.env';
 export {
   ObjectstoreEventType,
   S3_NOTIFICATIONS_RELAY_CONSUMER,
@@ -60,7 +72,6 @@ export {
   type ObservationKind,
   type ObservationMessage,
 } from './observations.subjects';
-export { ensureObservationsStream, type ObservationsStreamOptions } from './observations.stream';
 export {
   MONITOR_STATES,
   RetrainerEventType,
@@ -96,17 +107,20 @@ export {
   NODES_STREAM,
   NODES_SUBJECTS,
   ROLLOUT_STATES,
+  nodeCommandReplySchema,
+  nodeCommandSchema,
   nodeCommandSubject,
   nodeHeartbeatSchema,
   nodeHeartbeatSubject,
   nodeStatusSchema,
   nodeStatusSubject,
   parseNodeSubject,
+  type NodeCommand,
+  type NodeCommandReply,
   type NodeHeartbeat,
   type NodeMessageKind,
   type NodeStatus,
 } from './nodes.subjects';
-export { ensureNodesStream } from './nodes.stream';
 export {
   MODEL_REGISTRY_QUEUE,
   ModelRegistryRequest,
@@ -125,3 +139,14 @@ export {
   type VersionGetRequest,
   type VersionStatus,
 } from './model-registry.requests';
+export {
+  INGEST_QUEUE_GROUP,
+  INGEST_REQUEST_SUBJECTS,
+  IngestRequestHeader,
+  ingestAcceptedReplySchema,
+  ingestProblemReplySchema,
+  ingestRequestSubject,
+  tenantInboxPrefix,
+  type IngestAcceptedReply,
+  type IngestProblemReply,
+} from './ingest.requests';

@@ -1,11 +1,12 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/nats-core';
+import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import {
   MODEL_REGISTRY_NODES_CONSUMER,
   NODES_STREAM,
   NatsClient,
   consumeUntilStopped,
-  ensureNodesStream,
+  requireStreams,
   nodeHeartbeatSchema,
   nodeStatusSchema,
   parseNodeSubject,
@@ -31,7 +32,18 @@ export class NodesConsumer implements OnApplicationBootstrap, OnApplicationShutd
 
   async onApplicationBootstrap(): Promise<void> {
     const jsm = await jetstreamManager(this.nats.nc);
-    await ensureNodesStream(jsm);
+    // The operator's provisioning step creates NODES; the registry creates only its durable.
+    await requireStreams(jsm, NODES_STREAM);
+    await jsm.consumers
+      .add(NODES_STREAM, {
+        durable_name: MODEL_REGISTRY_NODES_CONSUMER,
+        ack_policy: AckPolicy.Explicit,
+        ack_wait: nanos(30_000),
+      })
+      .catch((error: unknown) => {
+        // Already there (another replica, an earlier start): use it as it is.
+        if (!/already in use|exists/i.test((error as Error).message)) throw error;
+      });
     const consumer = await jetstream(this.nats.nc).consumers.get(
       NODES_STREAM,
       MODEL_REGISTRY_NODES_CONSUMER,

@@ -1,5 +1,5 @@
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
-import { MODEL_REGISTRY_QUEUE } from '@iotwins/messaging';
+import { MODEL_REGISTRY_QUEUE, serviceInboxPrefix } from '@iotwins/messaging';
 import type { ModelRegistryConfig } from '../app.config';
 
 /**
@@ -14,6 +14,8 @@ export function registryRpcTransport(config: ModelRegistryConfig): MicroserviceO
       user: config.NATS_USER,
       pass: config.NATS_PASSWORD,
       name: 'model-registry-rpc',
+      // Replies come back on the login's own inbox prefix, the only one its permissions allow.
+      inboxPrefix: serviceInboxPrefix(config.NATS_USER),
       queue: MODEL_REGISTRY_QUEUE,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 1_000,

@@ -12,7 +12,7 @@ import {
   EVENTS_STREAM,
   NatsClient,
   consumeUntilStopped,
-  ensureEventsStream,
+  requireStreams,
   eventEnvelopeSchema,
   type ConsumeLoop,
 } from '@iotwins/messaging';
@@ -46,7 +46,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
 
   async onApplicationBootstrap(): Promise<void> {
     const jsm = await jetstreamManager(this.nats.nc);
-    await ensureEventsStream(jsm);
+    // The operator's provisioning step creates EVENTS; the registry creates only its durable.
+    await requireStreams(jsm, EVENTS_STREAM);
     await jsm.consumers
       .add(EVENTS_STREAM, {
         durable_name: WEBHOOKS_CONSUMER,

@@ -20,8 +20,8 @@ import {
   OBSERVATION_DEAD_LETTER_REASON_HEADER,
   consumeUntilStopped,
   decodeSubjectToken,
-  ensureDeadLetterStream,
-  ensureObservationsStream,
+  DEAD_LETTER_STREAM,
+  requireStreams,
   isSubjectToken,
   parseObservationMessage,
   observationsDeadLetterSubject,
@@ -39,7 +39,6 @@ export interface ObservationsConsumerOptions {
   batchMessages: number;
   flushMs: number;
   sweepMs: number;
-  stream: { maxBytes: number; maxAgeMs: number; replicas: number };
 }
 export const OBSERVATIONS_CONSUMER_OPTIONS = Symbol('OBSERVATIONS_CONSUMER_OPTIONS');
 
@@ -81,8 +80,8 @@ export class ObservationsConsumer implements OnApplicationBootstrap, OnApplicati
 
   async onApplicationBootstrap(): Promise<void> {
     const jsm = await jetstreamManager(this.nats.nc);
-    await ensureObservationsStream(jsm, this.options.stream);
-    await ensureDeadLetterStream(jsm);
+    // The operator's provisioning step creates both streams; the retrainer only checks them.
+    await requireStreams(jsm, OBSERVATIONS_STREAM, DEAD_LETTER_STREAM);
     this.js = jetstream(this.nats.nc);
     await this.start();
     this.timers.push(

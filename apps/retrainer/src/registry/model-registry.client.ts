@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import { ClientProxyFactory, Transport, type ClientProxy } from '@nestjs/microservices';
 import { firstValueFrom, timeout } from 'rxjs';
 import type { z } from 'zod';
+import { serviceInboxPrefix } from '@iotwins/messaging';
 import {
   RegistryOperation,
   aliasSetReplySchema,
@@ -52,6 +53,8 @@ export class ModelRegistryClient implements OnApplicationShutdown {
         user: options.user,
         pass: options.password,
         name: 'retrainer-registry-client',
+        // Replies come back on the login's own inbox prefix, the only one its permissions allow.
+        inboxPrefix: serviceInboxPrefix(options.user),
         maxReconnectAttempts: -1,
         reconnectTimeWait: 1_000,
       },

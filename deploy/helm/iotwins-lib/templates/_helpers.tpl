@@ -70,9 +70,6 @@ helm.sh/chart: {{ printf "%s-%s" .top.Chart.Name .top.Chart.Version | replace "+
 {{- $_ := set $env "NATS_CREDS_FILE" (printf "%s/%s" (include "iotwins.natsCredsDir" .) $v.nats.credsSecret.key) -}}
 {{- end -}}
 {{- end -}}
-{{- if has "telemetryStream" .uses -}}
-{{- $_ := set $env "TELEMETRY_STREAM_REPLICAS" (toString $g.nats.streamReplicas) -}}
-{{- end -}}
 {{- if has "grpc" .uses -}}
 {{- $_ := set $env "GRPC_ENABLED" (toString $v.grpc.enabled) -}}
 {{- $_ := set $env "GRPC_PORT" (toString $v.grpc.port) -}}
@@ -105,6 +102,10 @@ helm.sh/chart: {{ printf "%s-%s" .top.Chart.Name .top.Chart.Version | replace "+
 {{- $refs := dict -}}
 {{- if and (has "nats" .uses) (not $v.nats.credsSecret.name) -}}
 {{- $_ := set $refs "NATS_PASSWORD" $v.nats.passwordSecret -}}
+{{- end -}}
+{{- /* The ingest app signs the NATS users of testbed clients (auth callout, docs/nats.md). */ -}}
+{{- if and (has "natsCallout" .uses) $v.nats.calloutIssuerSeedSecret $v.nats.calloutIssuerSeedSecret.name -}}
+{{- $_ := set $refs "NATS_AUTH_CALLOUT_ISSUER_SEED" $v.nats.calloutIssuerSeedSecret -}}
 {{- end -}}
 {{- if has "redis" .uses }}{{ $_ := set $refs "REDIS_URL" $g.redis.urlSecret }}{{ end -}}
 {{- if has "mqtt" .uses }}{{ $_ := set $refs "MQTT_PASSWORD" $g.mqtt.passwordSecret }}{{ end -}}
