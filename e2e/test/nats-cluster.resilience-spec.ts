@@ -6,6 +6,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import {
   EVENTS_STREAM,
   TELEMETRY_STREAM,
+  TIMESERIES_WRITER_ACK_WAIT_MS,
   TIMESERIES_WRITER_CONSUMER,
   provisionEnvSchema,
   provisionNats,
@@ -172,7 +173,16 @@ describe('scale-out on a 3-node JetStream cluster', () => {
       async () => (await stored(tenant, measurement)).count >= acknowledged,
       { timeoutMs: 120_000, intervalMs: 1_000 },
     );
-    await new Promise((done) => setTimeout(done, 3_000));
+    // What the dead replica wrote but never acknowledged is redelivered only once its ack wait
+    // is over; the survivor then writes it again (idempotently) and acknowledges it.
+    await waitFor(
+      'the writer consumer to have nothing pending or unacknowledged',
+      async () => {
+        const info = await jsm.consumers.info(TELEMETRY_STREAM, TIMESERIES_WRITER_CONSUMER);
+        return info.num_pending + info.num_ack_pending === 0;
+      },
+      { timeoutMs: 4 * TIMESERIES_WRITER_ACK_WAIT_MS + 10_000, intervalMs: 500 },
+    );
     const final = await stored(tenant, measurement);
     const after = await jsm.streams.info(TELEMETRY_STREAM);
     const consumer = await jsm.consumers.info(TELEMETRY_STREAM, TIMESERIES_WRITER_CONSUMER);
