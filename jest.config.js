@@ -57,7 +57,10 @@ module.exports = {
     {
       ...shared,
       displayName: 'resilience',
-      testMatch: ['<rootDir>/{apps,libs}/*/test/**/*.resilience-spec.ts'],
+      testMatch: [
+        '<rootDir>/{apps,libs}/*/test/**/*.resilience-spec.ts',
+        '<rootDir>/e2e/test/**/*.resilience-spec.ts',
+      ],
       setupFiles: ['<rootDir>/libs/testing/src/load-local-env.setup.ts'],
       setupFilesAfterEnv: ['<rootDir>/libs/testing/src/integration-timeout.setup.ts'],
     },

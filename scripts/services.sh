@@ -8,6 +8,7 @@
 #   bash scripts/services.sh stop|start NAME one server (the resilience tests use this)
 #   bash scripts/services.sh logs NAME       the server's log
 #   bash scripts/services.sh provision       create/update the NATS streams (operator step; `up` runs it)
+#   bash scripts/services.sh install-nats    build nats-server and natscli if needed, print nats-server's path
 #
 # Ports and credentials come from deploy/local/local.env; variables set in the environment
 # win. Data and logs live under $IOTWINS_DATA_DIR/services, built and downloaded servers
@@ -161,7 +162,8 @@ spawn() { # name command... : runs in the background, logs and pid under the dat
 start_nats() {
   local dir="$DATA/nats"
   mkdir -p "$dir/jetstream"
-  NATS_HOST=127.0.0.1 NATS_STORE_DIR="$dir/jetstream" spawn nats "$CACHE/bin/nats-server" -c "$REPO_ROOT/deploy/nats/nats.conf"
+  NATS_HOST=127.0.0.1 NATS_PORT="$NATS_PORT" NATS_MONITOR_PORT="$NATS_MONITOR_PORT" NATS_WS_PORT="$NATS_WS_PORT" \
+    NATS_STORE_DIR="$dir/jetstream" spawn nats "$CACHE/bin/nats-server" -c "$REPO_ROOT/deploy/nats/nats.conf"
 }
 
 start_influxdb() {
@@ -407,6 +409,8 @@ purge) "$0" down --purge ;;
 status) status ;;
 check) check ;;
 provision) provision ;;
+# The one nats-server build of the repo, for scripts/nats-cluster.sh too: prints its path.
+install-nats) install_nats >&2; echo "$CACHE/bin/nats-server" ;;
 start) [ -n "${2:-}" ] || fail "usage: $0 start NAME"; start_one "$2" ;;
 stop) [ -n "${2:-}" ] || fail "usage: $0 stop NAME"; stop_one "$2" ;;
 logs) [ -n "${2:-}" ] || fail "usage: $0 logs NAME"; cat "$(log_of "$2")" ;;

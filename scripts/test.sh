@@ -8,6 +8,10 @@ set -e
 ensure_node_toolchain
 ensure_python_env
 bash "$REPO_ROOT/scripts/services.sh" up
+# Helm 4 and 3, the OCI registry, kubectl-validate and nats-server for the chart, OCI and
+# cluster specs: built once into the cache, here rather than inside a spec's time limit.
+say "tools (scripts/tools.sh all)"
+bash "$REPO_ROOT/scripts/tools.sh" all >/dev/null
 cd "$REPO_ROOT"
 RESULTS="$IOTWINS_DATA_DIR/test-results"
 rm -rf "$RESULTS" && mkdir -p "$RESULTS"

@@ -1,20 +1,17 @@
 #!/usr/bin/env bash
-# Command-line tools the tests need, installed on first use into the cache dir.
-#   bash scripts/tools.sh helm    prints the path of a helm binary
+# Command-line tools the scripts and tests need, built on first use into the cache dir
+# (versions pinned in scripts/go-tools.sh).
+#   bash scripts/tools.sh helm|helm3|registry|kubectl-validate|nats-server   prints the binary's path
+#   bash scripts/tools.sh all                                                 builds them all, one by one
 set -euo pipefail
-if ! command -v go >/dev/null && [ -x /usr/local/go/bin/go ]; then PATH="$PATH:/usr/local/go/bin"; fi
-CACHE="${IOTWINS_CACHE_DIR:-$HOME/.cache/iotwins}"
-HELM_VERSION=v3.22.0
-mkdir -p "$CACHE/bin"
+source "$(dirname "$0")/go-tools.sh"
 
 case "${1:-}" in
-helm)
-  if [ ! -x "$CACHE/bin/helm" ]; then
-    echo "building helm $HELM_VERSION from the Go module proxy (a few minutes; once per machine)" >&2
-    GOBIN="$CACHE/bin" go install "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" >"$CACHE/helm-build.log" 2>&1 ||
-      { echo "helm cannot be had: go install failed, see $CACHE/helm-build.log" >&2; exit 1; }
-  fi
-  echo "$CACHE/bin/helm"
-  ;;
-*) echo "usage: $0 helm" >&2; exit 2 ;;
+helm) install_helm ;;
+helm3) install_helm3 ;;
+registry) install_registry ;;
+kubectl-validate) install_kubectl_validate ;;
+nats-server) install_nats_server ;;
+all) install_nats_server && install_helm && install_helm3 && install_registry && install_kubectl_validate ;;
+*) echo "usage: $0 helm|helm3|registry|kubectl-validate|nats-server|all" >&2; exit 2 ;;
 esac

@@ -63,3 +63,33 @@ describe('loadConfig', () => {
     expect(() => loadConfig(schema, { FLAG: 'yes' })).toThrow(/FLAG: expected true or false/);
   });
 });
+
+describe('the NATS login of a service', () => {
+  const withoutPassword = { ...validBase, NATS_PASSWORD: undefined };
+
+  it('takes a password or a credentials file', () => {
+    expect(loadConfig(baseEnvSchema, validBase).NATS_PASSWORD).toBe('secret');
+    const creds = loadConfig(baseEnvSchema, {
+      ...withoutPassword,
+      NATS_CREDS_FILE: '/etc/iotwins/nats/nats.creds',
+    });
+    expect(creds.NATS_CREDS_FILE).toBe('/etc/iotwins/nats/nats.creds');
+    expect(creds.NATS_PASSWORD).toBeUndefined();
+  });
+
+  it('names NATS_PASSWORD when neither is given, with the other problems', () => {
+    let error: unknown;
+    try {
+      loadConfig(baseEnvSchema.extend({ PORT: env.port(3001) }), {
+        ...withoutPassword,
+        PORT: 'x',
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect((error as ConfigError).problems).toEqual([
+      'PORT: expected a TCP port number (1-65535)',
+      'NATS_PASSWORD: missing; expected the NATS password of this service (or NATS_CREDS_FILE)',
+    ]);
+  });
+});

@@ -57,18 +57,36 @@ export const env = {
 } as const;
 
 /** Variables every service reads: where it listens, how it logs, who verifies tokens. */
-export const baseEnvSchema = z.object({
-  HOST: z.string().default('0.0.0.0'),
-  LOG_LEVEL: env.logLevel(),
-  AUTH_ISSUER: env.url(['http', 'https']),
-  AUTH_DISCOVERY_URL: env.url(['http', 'https']).optional(),
-  AUTH_AUDIENCE: env.nonEmpty('the audience that access tokens must carry').default('iotwins-api'),
-  NATS_URL: env.url(['nats', 'tls']),
-  NATS_USER: env.nonEmpty('the NATS user name of this service'),
-  NATS_PASSWORD: env.nonEmpty('the NATS password of this service'),
-  READINESS_TIMEOUT_MS: env.positiveInt(2000),
-  /** When set, GET /metrics needs `Authorization: Bearer <this>` (metrics name tenants). */
-  METRICS_TOKEN: z.string().min(16, { message: 'expected at least 16 characters' }).optional(),
-});
+export const baseEnvSchema = z
+  .object({
+    HOST: z.string().default('0.0.0.0'),
+    LOG_LEVEL: env.logLevel(),
+    AUTH_ISSUER: env.url(['http', 'https']),
+    AUTH_DISCOVERY_URL: env.url(['http', 'https']).optional(),
+    AUTH_AUDIENCE: env
+      .nonEmpty('the audience that access tokens must carry')
+      .default('iotwins-api'),
+    NATS_URL: env.url(['nats', 'tls']),
+    NATS_USER: env.nonEmpty('the NATS user name of this service'),
+    NATS_PASSWORD: env.nonEmpty('the NATS password of this service').optional(),
+    // A credentials file (user JWT and NKey seed) where NATS runs decentralised (JWT) auth.
+    NATS_CREDS_FILE: env.nonEmpty('the path of a NATS credentials file').optional(),
+    READINESS_TIMEOUT_MS: env.positiveInt(2000),
+    /** When set, GET /metrics needs `Authorization: Bearer <this>` (metrics name tenants). */
+    METRICS_TOKEN: z.string().min(16, { message: 'expected at least 16 characters' }).optional(),
+  })
+  .superRefine(
+    (value, ctx) => {
+      if (value.NATS_PASSWORD === undefined && value.NATS_CREDS_FILE === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['NATS_PASSWORD'],
+          message: 'expected the NATS password of this service (or NATS_CREDS_FILE)',
+        });
+      }
+    },
+    // Reported with the other problems, not only once the rest of the environment is valid.
+    { when: () => true },
+  );
 
 export type BaseEnv = z.infer<typeof baseEnvSchema>;

@@ -18,8 +18,13 @@ export const EVENTS_SUBJECTS = 'events.>';
 const EVENTS_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
 const EVENTS_DUPLICATE_WINDOW_MS = 10 * 60 * 1000;
 
-export async function ensureEventsStream(jsm: JetStreamManager): Promise<void> {
+/**
+ * Creates the EVENTS stream if it does not exist. `replicas` is 3 on a NATS cluster; an
+ * existing stream keeps its settings (a replica change is an operator's step).
+ */
+export async function ensureEventsStream(jsm: JetStreamManager, replicas = 1): Promise<void> {
   const config: Partial<StreamConfig> = {
+    num_replicas: replicas,
     subjects: [EVENTS_SUBJECTS],
     retention: RetentionPolicy.Limits,
     storage: StorageType.File,

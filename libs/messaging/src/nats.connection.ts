@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import type { NatsConnection } from '@nats-io/nats-core';
+import { readFileSync } from 'node:fs';
+import { credsAuthenticator, type NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { ReadinessCheck } from '@iotwins/observability';
@@ -7,7 +8,9 @@ import type { ReadinessCheck } from '@iotwins/observability';
 export interface NatsOptions {
   url: string;
   user: string;
-  password: string;
+  password?: string;
+  /** A NATS credentials file; when given it replaces user and password. */
+  credsFile?: string;
   /** Shown in the server's connection list; the app name. */
   name: string;
 }
@@ -32,10 +35,13 @@ export class NatsClient implements OnApplicationShutdown {
 
   async connect(): Promise<NatsConnection> {
     if (this.connection) return this.connection;
+    const { credsFile } = this.options;
     const connection = await connect({
       servers: this.options.url,
-      user: this.options.user,
-      pass: this.options.password,
+      // The file is read at every (re)connect, so a rotated credential is picked up.
+      ...(credsFile !== undefined
+        ? { authenticator: credsAuthenticator(() => readFileSync(credsFile)) }
+        : { user: this.options.user, pass: this.options.password }),
       name: this.options.name,
       // Each login may subscribe to its own inbox only (deploy/nats/nats.conf), so no service
       // can read the replies meant for another.

@@ -32,7 +32,8 @@ export async function provisionNats(
   const jsm = await jetstreamManager(nc);
   await ensureTelemetryStream(jsm, options.telemetry);
   await ensureDeadLetterStream(jsm);
-  await ensureEventsStream(jsm);
+  // EVENTS is as critical as TELEMETRY: on a cluster it gets the same replicas.
+  await ensureEventsStream(jsm, options.telemetry.replicas);
   await ensureS3NotificationsStream(jsm);
   await ensureObservationsStream(jsm);
   await ensureNodesStream(jsm);

@@ -51,6 +51,7 @@ export class ServiceCoreModule {
           url: config.NATS_URL,
           user: config.NATS_USER,
           password: config.NATS_PASSWORD,
+          credsFile: config.NATS_CREDS_FILE,
           name: appName,
         }),
         AppProvidersModule.forRoot(options.providers ?? []),
