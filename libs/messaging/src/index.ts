@@ -41,3 +41,4 @@ export {
   type ObjectEventData,
 } from './objectstore.events';
 export { consumeUntilStopped, type ConsumeLoop } from './consume.loop';
+export { CONNECTORS_KV, ConnectorKey } from './connectors.kv';
