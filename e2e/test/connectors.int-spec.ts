@@ -96,7 +96,13 @@ describe('connectors: HTTP poller through ingest -> JetStream -> timeseries', ()
     ]);
     token = await tokens.gatewayA();
   }, 120_000);
+  /** Connectors this spec created: removed at the end even when a test failed midway. */
+  const created: string[] = [];
   afterAll(async () => {
+    const alive = [ingestA, ingestB].find(
+      (app) => app && app.process.exitCode === null && !app.process.killed,
+    );
+    if (alive) for (const id of created) await call(alive, 'DELETE', `/v1/connectors/${id}`);
     await Promise.all([ingestA?.stop(), ingestB?.stop(), timeseries?.stop()]);
     await new Promise((done) => api?.server.close(done));
   });
@@ -118,6 +124,8 @@ describe('connectors: HTTP poller through ingest -> JetStream -> timeseries', ()
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
+    if (method === 'POST' && path === '/v1/connectors' && response.status === 201)
+      created.push((JSON.parse(text) as { id: string }).id);
     return { status: response.status, body: text ? JSON.parse(text) : undefined };
   };
 
