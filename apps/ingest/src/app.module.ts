@@ -10,6 +10,8 @@ import { ConnectorsRepository } from './connectors/connectors.repository';
 import { ConnectorsService } from './connectors/connectors.service';
 import { GrpcIngestServer } from './grpc/grpc-ingest.server';
 import { MqttBridge, MqttReadiness } from './mqtt/mqtt.bridge';
+import { NatsAuthCallout } from './nats/auth-callout.service';
+import { IngestRequestResponder } from './nats/ingest-request.responder';
 import { PointsController } from './points/points.controller';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { RedisReadiness } from './rate-limit/redis.client';
@@ -46,7 +48,7 @@ export class IngestModule {
         InfluxWriteController,
         InfluxPingController,
       ],
-      providers: [RequestBodyParsers, GrpcIngestServer],
+      providers: [RequestBodyParsers, GrpcIngestServer, IngestRequestResponder, NatsAuthCallout],
     };
   }
 }

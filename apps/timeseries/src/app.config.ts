@@ -1,5 +1,4 @@
 import { baseEnvSchema, env, loadConfig, z } from '@iotwins/config';
-import { telemetryStreamEnvShape } from '@iotwins/messaging';
 import { RETENTION_DURATION } from './influx/influxql';
 
 export const timeseriesEnvSchema = baseEnvSchema.extend({
@@ -11,7 +10,6 @@ export const timeseriesEnvSchema = baseEnvSchema.extend({
   TIMESERIES_READER_SECRET: env
     .nonEmpty('a secret of at least 16 characters for the tenant readers’ passwords')
     .refine((secret) => secret.length >= 16, { message: 'expected at least 16 characters' }),
-  ...telemetryStreamEnvShape,
   TIMESERIES_DEFAULT_RETENTION: z
     .string()
     .regex(RETENTION_DURATION, {

@@ -58,6 +58,18 @@ export class ConnectorRunner implements OnApplicationBootstrap, OnApplicationShu
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.CONNECTORS_ENABLED) return;
+    try {
+      await this.watch();
+    } catch (error) {
+      // Connectors must never take the write paths down with them (e.g. a NATS login
+      // without the ingest_connectors permissions): log and run none on this replica.
+      this.logger.error({ err: error }, 'connectors cannot be watched; none run on this replica');
+      return;
+    }
+    this.timer = setInterval(() => void this.tick(), TICK_MS);
+  }
+
+  private async watch(): Promise<void> {
     this.stopWatching = await this.repository.watchConfigs((entry) => {
       if (entry.operation !== 'PUT') {
         this.forget(entry.key);
@@ -83,7 +95,6 @@ export class ConnectorRunner implements OnApplicationBootstrap, OnApplicationShu
         this.logger.warn({ key: entry.key, err: error }, 'unreadable connector skipped');
       }
     });
-    this.timer = setInterval(() => void this.tick(), TICK_MS);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -30,8 +30,8 @@ export class ConnectorsRepository implements OnModuleInit {
   constructor(private readonly nats: NatsClient) {}
 
   async onModuleInit(): Promise<void> {
-    // history 1: only the current value of each key matters; status updates are frequent.
-    this.kv = await new Kvm(this.nats.nc).create(CONNECTORS_KV, { history: 1 });
+    // Created by the operator's provisioning step (provisionNats); ingest may only use it.
+    this.kv = await new Kvm(this.nats.nc).open(CONNECTORS_KV);
   }
 
   async find(
