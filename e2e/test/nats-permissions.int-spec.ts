@@ -247,7 +247,8 @@ const OPERATIONS: readonly Operation[] = [
     name: 'act as an edge node (predictions)',
     kind: 'publish',
     subject: `predictions.tenant-b.${probe}`,
-    neededBy: [],
+    // The retrainer's REST batch endpoint stores observations on the same subjects.
+    neededBy: ['retrainer'],
     harmless: false,
   },
   {

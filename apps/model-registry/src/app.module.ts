@@ -1,10 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { ServiceCoreModule } from '@iotwins/service';
 import { S3Readiness, StorageModule } from '@iotwins/storage';
 import type { ModelRegistryConfig } from './app.config';
 import { APP_NAME } from './app.name';
 import { AliasesController } from './aliases/aliases.controller';
 import { AliasesService } from './aliases/aliases.service';
+import { BackingOutageInterceptor } from './common/backing-outage.interceptor';
 import { RequestBodyParsers } from './common/request-body.parsers';
 import { DeploymentsController } from './deployments/deployments.controller';
 import { DeploymentsRepository } from './deployments/deployments.repository';
@@ -19,6 +21,7 @@ import { MlflowService } from './mlflow/mlflow.service';
 import { ModelsController } from './models/models.controller';
 import { ModelsRepository } from './models/models.repository';
 import { ModelsService } from './models/models.service';
+import { NodeCommands } from './nodes/node.commands';
 import { NodesConsumer } from './nodes/nodes.consumer';
 import { NodesController } from './nodes/nodes.controller';
 import { NodesRepository } from './nodes/nodes.repository';
@@ -68,6 +71,7 @@ export class ModelRegistryModule {
         WebhooksController,
       ],
       providers: [
+        { provide: APP_INTERCEPTOR, useClass: BackingOutageInterceptor },
         RequestBodyParsers,
         ModelEvents,
         ModelsRepository,
@@ -83,6 +87,7 @@ export class ModelRegistryModule {
         NodesService,
         RolloutService,
         NodesConsumer,
+        NodeCommands,
         MlflowArtifactsRepository,
         MlflowService,
         WebhooksRepository,

@@ -1,6 +1,7 @@
+import type { Msg } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
-import { nodeHeartbeatSubject, nodeStatusSubject } from '@iotwins/messaging';
+import { nodeCommandSubject, nodeHeartbeatSubject, nodeStatusSubject } from '@iotwins/messaging';
 import { requireEnv, uniqueName, waitFor, type RunningApp } from '@iotwins/testing';
 import { parse } from 'yaml';
 import {
@@ -135,6 +136,47 @@ describe('edge nodes and deployments against the real FerretDB, MinIO and NATS',
     expect((await api.request('DELETE', `/v1/models/${model}`)).status).toBe(204);
   });
 
+  it('changes a deployment: re-rendered, announced, and pinned it no longer follows the alias', async () => {
+    const model = await modelWithTwoVersions();
+    const name = uniqueName('pinned').toLowerCase();
+    await api.request('POST', '/v1/deployments', {
+      json: { name, model, alias: 'production', selector: 'testbed=7', image: 'a:1' },
+    });
+    const changed = await api.request('PATCH', `/v1/deployments/${name}`, {
+      json: { image: 'a:2', selector: 'testbed=7,zone in (north)', version: 2 },
+    });
+    expect(changed.status).toBe(200);
+    const view = await json<Deployment>(changed);
+    expect(view).toMatchObject({ version: 2, revision: 2 });
+    expect(view).not.toHaveProperty('alias');
+    const manifest = parse(view.manifest!) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(manifest.spec.template.spec.containers[0].image).toBe('a:2');
+    expect(manifest.spec.template.spec.nodeSelector).toEqual({ testbed: '7' });
+    expect(
+      manifest.spec.template.spec.affinity.nodeAffinity
+        .requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions,
+    ).toEqual([{ key: 'zone', operator: 'In', values: ['north'] }]);
+    expect(manifest.metadata.annotations).not.toHaveProperty('iotwins.eu/model-alias');
+    await tap.next(
+      (e) =>
+        e.type === 'models.deployment.changed.v1' &&
+        e.data.deployment === name &&
+        e.data.cause === 'updated',
+    );
+    await api.request('PUT', `/v1/models/${model}/aliases/production`, { json: { version: 1 } });
+    const after = await json<Deployment>(await api.request('GET', `/v1/deployments/${name}`));
+    expect(after).toMatchObject({ version: 2, revision: 2 });
+    const bad = await api.request('PATCH', `/v1/deployments/${name}`, {
+      json: { selector: 'a in b' },
+    });
+    expect(bad.status).toBe(400);
+    expect(await json(bad)).toMatchObject({ type: 'urn:iotwins:problem:invalid-label-selector' });
+    const bob = await api
+      .as(who.otherTenant)
+      .request('PATCH', `/v1/deployments/${name}`, { json: { image: 'evil:1' } });
+    expect(bob.status).toBe(404);
+  });
+
   it('refuses a malformed selector, a missing alias and another tenant', async () => {
     const model = await modelWithTwoVersions();
     const base = { name: uniqueName('d').toLowerCase(), model, alias: 'production', image: 'x:1' };
@@ -226,6 +268,34 @@ describe('edge nodes and deployments against the real FerretDB, MinIO and NATS',
     const seen = await json<{ running: unknown[] }>(await api.request('GET', `/v1/nodes/${node}`));
     expect(seen.running).toEqual([{ deployment, version: 1 }]);
 
+    // The node is asked on nodes.<tenant>.<node>.cmd when its deployment changes.
+    const agent = await connect({
+      servers: requireEnv('NATS_URL'),
+      user: 'dev',
+      pass: requireEnv('NATS_DEV_PASSWORD'),
+    });
+    try {
+      const commands: Record<string, unknown>[] = [];
+      agent.subscribe(nodeCommandSubject('tenant-a', node), {
+        callback: (_error: Error | null, message: Msg) => {
+          commands.push(message.json());
+          message.respond(JSON.stringify({ accepted: true }));
+        },
+      });
+      await agent.flush();
+      await api.request('POST', `/v1/nodes/${node}/heartbeats`, { json: {} });
+      await api.request('PUT', `/v1/models/${model}/aliases/production`, { json: { version: 2 } });
+      await waitFor('the node commanded', async () => commands.length > 0, { timeoutMs: 5_000 });
+      expect(commands[0]).toEqual({
+        type: 'deployment.changed',
+        deployment,
+        model,
+        version: 2,
+        revision: 2,
+      });
+    } finally {
+      await agent.close();
+    }
     const offline = await tap.next(
       (e) => e.type === 'models.node.offline.v1' && e.data.node === node,
       15_000,

@@ -1,6 +1,6 @@
 import { ClientProxyFactory, Transport, type ClientProxy } from '@nestjs/microservices';
 import { firstValueFrom } from 'rxjs';
-import { ModelRegistryRequest } from '@iotwins/messaging';
+import { ModelRegistryRequest, serviceInboxPrefix } from '@iotwins/messaging';
 import { requireEnv, type RunningApp } from '@iotwins/testing';
 import {
   Api,
@@ -28,6 +28,8 @@ describe('request-reply for the retrainer over the NATS transport', () => {
         servers: [requireEnv('NATS_URL')],
         user: 'retrainer',
         pass: requireEnv('NATS_RETRAINER_PASSWORD'),
+        // The retrainer login may read replies on its own inbox prefix only.
+        inboxPrefix: serviceInboxPrefix('retrainer'),
       },
     });
     await client.connect();

@@ -67,3 +67,24 @@ export const nodeStatusSchema = z
   })
   .strict();
 export type NodeStatus = z.infer<typeof nodeStatusSchema>;
+
+/**
+ * What the registry asks a node on nodes.<tenant>.<node>.cmd. Today one command: a deployment
+ * that selects the node changed; the node fetches the manifest and replies whether it took it.
+ */
+export const nodeCommandSchema = z
+  .object({
+    type: z.literal('deployment.changed'),
+    deployment: z.string().min(1),
+    model: z.string(),
+    version: z.number().int().positive().nullable(),
+    revision: z.number().int().nonnegative(),
+  })
+  .strict();
+export type NodeCommand = z.infer<typeof nodeCommandSchema>;
+
+export const nodeCommandReplySchema = z.object({
+  accepted: z.boolean(),
+  reason: z.string().optional(),
+});
+export type NodeCommandReply = z.infer<typeof nodeCommandReplySchema>;

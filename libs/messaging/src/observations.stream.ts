@@ -5,7 +5,11 @@ import {
   type JetStreamManager,
   type StreamConfig,
 } from '@nats-io/jetstream';
-import { ACTUALS_SUBJECTS, OBSERVATIONS_STREAM, PREDICTIONS_SUBJECTS } from './observations.subjects';
+import {
+  ACTUALS_SUBJECTS,
+  OBSERVATIONS_STREAM,
+  PREDICTIONS_SUBJECTS,
+} from './observations.subjects';
 import { upsertStream } from './stream.upsert';
 
 /** A retrainer down longer than this loses the older observations. */

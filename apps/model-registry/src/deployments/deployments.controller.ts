@@ -5,6 +5,7 @@ import {
   Get,
   HttpCode,
   Inject,
+  Patch,
   Param,
   Post,
   Query,
@@ -19,6 +20,7 @@ import { TENANT_QUERY } from '../common/tenant-query';
 import { parseInput } from '../common/zod-input';
 import { RolloutService } from '../nodes/rollout.service';
 import {
+  updateDeploymentSchema,
   createDeploymentSchema,
   type DeploymentView,
   type RolloutNodeView,
@@ -78,6 +80,18 @@ export class DeploymentsController {
   ): Promise<DeploymentView & { rollout: RolloutNodeView[] }> {
     const { deployment, view } = await this.deployments.get(tenant, name);
     return { ...view, rollout: await this.rollout.of(tenant, deployment) };
+  }
+
+  @Patch(':deployment')
+  @RequireRoles(Role.ModelsDeploy)
+  @ApiOperation({ summary: 'Change what runs, where and how; the manifest is re-rendered' })
+  @ApiBody({ schema: openApiSchema(updateDeploymentSchema) })
+  update(
+    @ActingTenant() tenant: string,
+    @Param('deployment') name: string,
+    @Body() body: unknown,
+  ): Promise<DeploymentView> {
+    return this.deployments.update(tenant, name, parseInput(updateDeploymentSchema, body, 'body'));
   }
 
   @Delete(':deployment')

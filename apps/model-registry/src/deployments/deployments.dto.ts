@@ -56,6 +56,38 @@ export const createDeploymentSchema = z
   });
 export type CreateDeploymentInput = z.infer<typeof createDeploymentSchema>;
 
+/** What may change on a deployment; the model and the kind stay (delete and declare anew). */
+export const updateDeploymentSchema = z
+  .object({
+    alias: aliasNameSchema.optional(),
+    version: z.number().int().positive().optional(),
+    selector: z.string().min(1).max(1_000).optional(),
+    replicas: z.number().int().min(1).max(1_000).optional(),
+    image: z
+      .string()
+      .min(1)
+      .max(512)
+      .regex(/^[^\s]+$/, 'an image reference holds no whitespace')
+      .optional(),
+    env: z
+      .record(
+        z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'is not an environment variable name'),
+        z.string().max(10_000),
+      )
+      .optional(),
+    resources: z
+      .object({ requests: resourceList.optional(), limits: resourceList.optional() })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .refine((body) => body.alias === undefined || body.version === undefined, {
+    message: 'give at most one of alias and version',
+    path: ['alias'],
+  })
+  .refine((body) => Object.keys(body).length > 0, 'give at least one field to change');
+export type UpdateDeploymentInput = z.infer<typeof updateDeploymentSchema>;
+
 export interface RolloutNodeView {
   node: string;
   online: boolean;

@@ -86,6 +86,16 @@ export class DeploymentsRepository implements OnModuleInit {
     return result.modifiedCount === 1;
   }
 
+  /** Replaces the whole declaration unless someone changed it since `revision` (then false). */
+  async replace(deployment: DeploymentDocument, revision: number): Promise<boolean> {
+    const { _id, ...fields } = deployment;
+    const result = await this.deployments.updateOne(
+      { _id, revision },
+      { $set: { ...fields, updatedAt: new Date() } },
+    );
+    return result.modifiedCount === 1;
+  }
+
   async delete(tenant: string, name: string): Promise<boolean> {
     return (await this.deployments.deleteOne({ tenant, name })).deletedCount === 1;
   }

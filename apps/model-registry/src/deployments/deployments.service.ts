@@ -4,12 +4,17 @@ import { ProblemException } from '@iotwins/http';
 import { ModelsEventType, type DeploymentChangedEventData } from '@iotwins/messaging';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { ModelEvents } from '../events/model.events';
+import { NodeCommands } from '../nodes/node.commands';
 import type { ModelDocument } from '../models/models.repository';
 import { ModelsRepository } from '../models/models.repository';
 import { modelNotFound } from '../models/models.service';
 import { VersionsRepository } from '../versions/versions.repository';
 import { versionNotFound } from '../versions/versions.service';
-import type { CreateDeploymentInput, DeploymentView } from './deployments.dto';
+import type {
+  CreateDeploymentInput,
+  DeploymentView,
+  UpdateDeploymentInput,
+} from './deployments.dto';
 import {
   DeploymentsRepository,
   DuplicateDeploymentError,
@@ -28,6 +33,7 @@ export class DeploymentsService {
     private readonly models: ModelsRepository,
     private readonly versions: VersionsRepository,
     private readonly events: ModelEvents,
+    private readonly commands: NodeCommands,
   ) {}
 
   async create(tenant: string, input: CreateDeploymentInput): Promise<DeploymentView> {
@@ -119,6 +125,63 @@ export class DeploymentsService {
       : { deployments: views };
   }
 
+  /** Changes the declaration and re-renders it; a concurrent change is a 409 to retry. */
+  async update(
+    tenant: string,
+    name: string,
+    input: UpdateDeploymentInput,
+  ): Promise<DeploymentView> {
+    if (input.selector !== undefined) parseSelector(input.selector);
+    const { deployment } = await this.get(tenant, name);
+    const model = await this.models.findById(tenant, deployment.modelId);
+    if (!model) throw modelNotFound('(deleted)');
+    if (input.replicas !== undefined && deployment.kind !== 'Deployment')
+      throw ProblemException.of(400, 'invalid-request', 'replicas apply to kind Deployment only', {
+        errors: [{ pointer: '/replicas', detail: 'replicas apply to kind Deployment only' }],
+      });
+    const next: DeploymentDocument = {
+      ...deployment,
+      ...(input.selector !== undefined ? { selector: input.selector } : {}),
+      ...(input.replicas !== undefined ? { replicas: input.replicas } : {}),
+      ...(input.image !== undefined ? { image: input.image } : {}),
+      ...(input.env !== undefined ? { env: input.env } : {}),
+      ...(input.resources !== undefined ? { resources: input.resources } : {}),
+      revision: deployment.revision + 1,
+    };
+    if (input.alias !== undefined) {
+      next.alias = input.alias;
+      delete next.pinnedVersion;
+    } else if (input.version !== undefined) {
+      next.pinnedVersion = input.version;
+      delete next.alias;
+    }
+    const number = next.alias !== undefined ? model.aliases[next.alias] : next.pinnedVersion;
+    if (number === undefined)
+      throw ProblemException.of(
+        404,
+        'alias-not-found',
+        `Model "${model.name}" has no alias "${next.alias}"; set it before deploying it`,
+      );
+    const version = await this.versions.find(tenant, model._id, number);
+    if (!version) throw versionNotFound(model.name, number);
+    next.version = number;
+    next.manifest = this.render(
+      next,
+      model,
+      parseLabelSelector(next.selector),
+      number,
+      version.contentSha256,
+    );
+    if (!(await this.deployments.replace(next, deployment.revision)))
+      throw ProblemException.of(
+        409,
+        'deployment-changed',
+        `Deployment "${name}" changed meanwhile; retry`,
+      );
+    await this.announce(tenant, next, model, 'updated');
+    return deploymentView(next, model.name);
+  }
+
   async delete(tenant: string, name: string): Promise<void> {
     const { deployment } = await this.get(tenant, name);
     if (!(await this.deployments.delete(tenant, name)))
@@ -204,6 +267,7 @@ export class DeploymentsService {
       revision: deployment.revision,
     };
     await this.events.publish(tenant, ModelsEventType.DeploymentChanged, data);
+    if (cause !== 'deleted') this.commands.notifyDeploymentChanged(tenant, deployment, model.name);
   }
 }
 

@@ -1,10 +1,9 @@
 import type { Readable } from 'node:stream';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import type { Client } from 'minio';
 import { APP_CONFIG } from '@iotwins/config';
 import {
   S3Storage,
-  createS3Client,
+  ScopedUrlSigner,
   s3ErrorCode,
   uploadStream,
   type StreamUploadResult,
@@ -41,17 +40,21 @@ export interface ArtifactObject {
 /** The S3 bucket of model artifacts, the only place that speaks S3 in this app. */
 @Injectable()
 export class ArtifactsRepository implements OnModuleInit {
-  private readonly signer: Client;
+  private readonly signer: ScopedUrlSigner;
 
   constructor(
     private readonly s3: S3Storage,
     @Inject(APP_CONFIG) private readonly config: ModelRegistryConfig,
   ) {
-    // The host is part of a presigned URL's signature: sign for the endpoint callers reach.
-    this.signer = createS3Client({
-      endpoint: config.S3_PUBLIC_ENDPOINT ?? config.S3_ENDPOINT,
-      accessKey: config.S3_ACCESS_KEY,
-      secretKey: config.S3_SECRET_KEY,
+    // Download URLs are signed with temporary credentials good for that one object only; the
+    // host is part of the signature, so they name the endpoint callers reach.
+    this.signer = new ScopedUrlSigner({
+      sts: {
+        endpoint: config.S3_ENDPOINT,
+        accessKey: config.S3_ACCESS_KEY,
+        secretKey: config.S3_SECRET_KEY,
+      },
+      publicEndpoint: config.S3_PUBLIC_ENDPOINT ?? config.S3_ENDPOINT,
     });
   }
 
@@ -93,10 +96,8 @@ export class ArtifactsRepository implements OnModuleInit {
   }
 
   /** A GET URL for this one object, valid for `expiresInS`. */
-  presign(key: string, expiresInS: number, fileName: string): Promise<string> {
-    return this.signer.presignedGetObject(this.bucket, key, expiresInS, {
-      'response-content-disposition': `attachment; filename="${fileName.replace(/["\\\r\n]/g, '_')}"`,
-    });
+  presign(key: string, expiresInS: number): Promise<string> {
+    return this.signer.sign('GET', this.bucket, key, expiresInS, new Date());
   }
 
   async remove(keys: string[]): Promise<void> {
