@@ -41,6 +41,15 @@ export const ingestEnvSchema = baseEnvSchema.extend({
   INGEST_PUBLISH_TIMEOUT_MS: env.positiveInt(5_000),
   INGEST_UNSIGNED_AS_INTEGER: env.bool(true),
   INGEST_RATE_LIMIT_POINTS_PER_SECOND: env.nonNegativeInt(1_000_000),
+  CONNECTORS_ENABLED: env.bool(true),
+  CONNECTORS_LEASE_SECONDS: env.positiveInt(15),
+  // 32 bytes, base64: seals connector secrets (AES-256-GCM). Unset: connectors without secrets only.
+  CONNECTORS_SECRET_KEY: z
+    .string()
+    .refine((value) => Buffer.from(value, 'base64').length === 32, {
+      message: 'expected 32 bytes in base64 (openssl rand -base64 32)',
+    })
+    .optional(),
   NATS_AUTH_CALLOUT_ISSUER_SEED: z
     .string()
     .regex(/^SA[A-Z2-7]{56}$/, { message: 'expected an account nkey seed (SA...)' })

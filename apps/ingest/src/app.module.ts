@@ -4,6 +4,10 @@ import type { IngestConfig } from './app.config';
 import { RequestBodyParsers } from './body/request-body.parsers';
 import { InfluxPingController } from './influx-compat/influx-ping.controller';
 import { InfluxWriteController } from './influx-compat/influx-write.controller';
+import { ConnectorRunner } from './connectors/connector.runner';
+import { ConnectorsController } from './connectors/connectors.controller';
+import { ConnectorsRepository } from './connectors/connectors.repository';
+import { ConnectorsService } from './connectors/connectors.service';
 import { GrpcIngestServer } from './grpc/grpc-ingest.server';
 import { MqttBridge, MqttReadiness } from './mqtt/mqtt.bridge';
 import { NatsAuthCallout } from './nats/auth-callout.service';
@@ -27,10 +31,23 @@ export class IngestModule {
           appName: APP_NAME,
           config,
           readinessChecks: [RedisReadiness, MqttReadiness],
-          providers: [TelemetryPublisher, IngestService, MqttBridge, MqttReadiness],
+          providers: [
+            TelemetryPublisher,
+            IngestService,
+            MqttBridge,
+            MqttReadiness,
+            ConnectorsRepository,
+            ConnectorsService,
+            ConnectorRunner,
+          ],
         }),
       ],
-      controllers: [PointsController, InfluxWriteController, InfluxPingController],
+      controllers: [
+        ConnectorsController,
+        PointsController,
+        InfluxWriteController,
+        InfluxPingController,
+      ],
       providers: [RequestBodyParsers, GrpcIngestServer, IngestRequestResponder, NatsAuthCallout],
     };
   }

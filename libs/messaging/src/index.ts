@@ -150,3 +150,9 @@ export {
   type IngestAcceptedReply,
   type IngestProblemReply,
 } from './ingest.requests';
+export {
+  CONNECTORS_KV,
+  CONNECTORS_KV_STREAM,
+  ConnectorKey,
+  ensureConnectorsKv,
+} from './connectors.kv';

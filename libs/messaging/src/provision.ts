@@ -1,5 +1,6 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { ensureConnectorsKv } from './connectors.kv';
 import { ensureEventsStream } from './events.stream';
 import { ensureNodesStream } from './nodes.stream';
 import { ensureBucketRegistryKv } from './objectstore-registry.kv';
@@ -38,6 +39,7 @@ export async function provisionNats(
   await ensureObservationsStream(jsm);
   await ensureNodesStream(jsm);
   await ensureBucketRegistryKv(nc);
+  await ensureConnectorsKv(nc);
   // Tenant streams source TELEMETRY and EVENTS, so those come first.
   for (const tenant of options.tenants) await ensureTenantStream(jsm, tenant, options.tenantStream);
   return (await jsm.streams.names().next()).sort();

@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG } from '@iotwins/config';
+import { ProblemException } from '@iotwins/http';
+import { assertSubjectToken } from '@iotwins/messaging';
+import { formatRfc3339Nanoseconds, type Precision } from '@iotwins/telemetry';
+import type { IngestConfig } from '../app.config';
+import { IngestService } from '../telemetry/ingest.service';
+import { ConnectorSecrets, publicAuth } from './connector-secrets';
+import { MappingError, mapDocument, mappingSyntaxError } from './connector.mapping';
+import {
+  type CreateConnectorInput,
+  type HttpPollerConfigInput,
+  type StoredConnector,
+  type UpdateConnectorInput,
+} from './connector.schema';
+import { ConnectorConflictError, ConnectorsRepository } from './connectors.repository';
+
+const ID = /^[0-9a-f-]{36}$/;
+
+/** Connectors as a tenant's resources: what the REST API does, without HTTP. */
+@Injectable()
+export class ConnectorsService {
+  private readonly secrets: ConnectorSecrets;
+
+  constructor(
+    private readonly repository: ConnectorsRepository,
+    private readonly ingest: IngestService,
+    @Inject(APP_CONFIG) config: IngestConfig,
+  ) {
+    this.secrets = new ConnectorSecrets(config.CONNECTORS_SECRET_KEY);
+  }
+
+  async create(tenant: string, input: CreateConnectorInput): Promise<Record<string, unknown>> {
+    assertSubjectToken('tenant', tenant);
+    checkMapping(input.config);
+    const id = randomUUID();
+    const now = new Date().toISOString();
+    const connector: StoredConnector = {
+      id,
+      tenant,
+      name: input.name,
+      type: input.type,
+      paused: input.paused,
+      config: { ...input.config, auth: this.secrets.sealAuth(input.config.auth, tenant, id) },
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.repository.create(connector);
+    return this.view(connector);
+  }
+
+  async list(tenant: string): Promise<Record<string, unknown>[]> {
+    const connectors = await this.repository.list(tenant);
+    return Promise.all(connectors.map((connector) => this.view(connector)));
+  }
+
+  async get(tenant: string, id: string): Promise<Record<string, unknown>> {
+    return this.view((await this.load(tenant, id)).connector);
+  }
+
+  /** A new configuration replaces the old whole; a new URL or pagination starts from scratch. */
+  async update(
+    tenant: string,
+    id: string,
+    input: UpdateConnectorInput,
+  ): Promise<Record<string, unknown>> {
+    const { connector, revision } = await this.load(tenant, id);
+    const next: StoredConnector = { ...connector, updatedAt: new Date().toISOString() };
+    if (input.name !== undefined) next.name = input.name;
+    if (input.config !== undefined) {
+      checkMapping(input.config);
+      next.config = { ...input.config, auth: this.secrets.sealAuth(input.config.auth, tenant, id) };
+    }
+    await this.save(next, revision);
+    const moved =
+      input.config !== undefined &&
+      (input.config.url !== connector.config.url ||
+        JSON.stringify(input.config.pagination) !== JSON.stringify(connector.config.pagination));
+    if (moved) await this.repository.saveCursor(tenant, id, {});
+    return this.view(next);
+  }
+
+  async setPaused(tenant: string, id: string, paused: boolean): Promise<Record<string, unknown>> {
+    const { connector, revision } = await this.load(tenant, id);
+    const next = { ...connector, paused, updatedAt: new Date().toISOString() };
+    await this.save(next, revision);
+    return this.view(next);
+  }
+
+  async remove(tenant: string, id: string): Promise<void> {
+    await this.load(tenant, id);
+    await this.repository.remove(tenant, id);
+  }
+
+  /** The points a sample document gives, validated as a poll would validate them. */
+  async dryRun(
+    tenant: string,
+    mapping: string,
+    precision: Precision,
+    sample: unknown,
+  ): Promise<Record<string, unknown>> {
+    const syntax = mappingSyntaxError(mapping);
+    if (syntax) throw invalidMapping('/mapping', syntax);
+    const context = this.ingest.tenantContext(tenant, undefined);
+    try {
+      const mapped = await mapDocument(mapping, sample, {
+        precision,
+        defaultTimestamp: context.receivedAt,
+        limits: context.limits,
+      });
+      return {
+        records: mapped.records,
+        // The shape POST /v1/points accepts, so a sample's points can be sent as they are.
+        points: mapped.points.map((point) => ({
+          measurement: point.measurement,
+          tags: point.tags,
+          fields: Object.fromEntries(
+            Object.entries(point.fields).map(([name, field]) => [
+              name,
+              {
+                type: field.type,
+                value: typeof field.value === 'bigint' ? field.value.toString() : field.value,
+              },
+            ]),
+          ),
+          time: formatRfc3339Nanoseconds(point.timestamp),
+        })),
+        errors: mapped.errors,
+      };
+    } catch (error) {
+      if (error instanceof MappingError) throw invalidMapping('/mapping', error.message);
+      throw error;
+    }
+  }
+
+  private async save(connector: StoredConnector, revision: number): Promise<void> {
+    try {
+      await this.repository.update(connector, revision);
+    } catch (error) {
+      if (error instanceof ConnectorConflictError)
+        throw ProblemException.of(
+          409,
+          'connector-conflict',
+          'The connector changed meanwhile; read it and retry',
+        );
+      throw error;
+    }
+  }
+
+  private async load(tenant: string, id: string) {
+    const found = ID.test(id) ? await this.repository.find(tenant, id) : undefined;
+    if (!found)
+      throw ProblemException.of(404, 'connector-not-found', `No connector ${id} in this tenant`);
+    return found;
+  }
+
+  private async view(connector: StoredConnector): Promise<Record<string, unknown>> {
+    const status = await this.repository.status(connector.tenant, connector.id);
+    return {
+      id: connector.id,
+      name: connector.name,
+      type: connector.type,
+      paused: connector.paused,
+      config: { ...connector.config, auth: publicAuth(connector.config.auth) },
+      status: { ...status, state: connector.paused ? 'paused' : status.state },
+      createdAt: connector.createdAt,
+      updatedAt: connector.updatedAt,
+    };
+  }
+}
+
+function checkMapping(config: HttpPollerConfigInput): void {
+  const mapping = mappingSyntaxError(config.mapping);
+  if (mapping) throw invalidMapping('/config/mapping', mapping);
+  if (config.pagination.type === 'next-link') {
+    const next = mappingSyntaxError(config.pagination.next);
+    if (next) throw invalidMapping('/config/pagination/next', next);
+  }
+}
+
+function invalidMapping(pointer: string, detail: string): ProblemException {
+  return ProblemException.of(400, 'invalid-connector', 'The connector is invalid', {
+    errors: [{ pointer, detail: `not a JSONata expression: ${detail}` }],
+  });
+}

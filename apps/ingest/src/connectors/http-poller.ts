@@ -1,0 +1,166 @@
+import jsonata from 'jsonata';
+import type { Point, Precision, TelemetryLimits } from '@iotwins/telemetry';
+import { mapDocument } from './connector.mapping';
+import type { ConnectorCursor, StoredConnector } from './connector.schema';
+
+/** What a poll needs from the platform: time, limits, secrets, storage and the cursor store. */
+export interface PollerPorts {
+  limits(): { limits: TelemetryLimits; receivedAt: bigint };
+  /** Resolves once JetStream stored every point. */
+  store(points: Point[]): Promise<number>;
+  saveCursor(cursor: ConnectorCursor): Promise<void>;
+  /** Opened secret values of the connector's auth, as headers. */
+  authHeaders(): Record<string, string>;
+  /** After each page is stored and its cursor saved: progress for the status. */
+  pageDone(page: PageOutcome): Promise<void>;
+  /** False once this replica lost the lease: stop before the next page. */
+  stillLeader(): boolean;
+}
+
+export interface PageOutcome {
+  recordsRead: number;
+  pointsWritten: number;
+  recordsRefused: number;
+  refusal?: string;
+}
+
+export interface PollOutcome {
+  pages: number;
+  recordsRead: number;
+  pointsWritten: number;
+  recordsRefused: number;
+  /** The first refused record's reason, for the status. */
+  refusal?: string;
+}
+
+export class PollError extends Error {}
+
+/** Pages one poll reads at most, so a runaway next link cannot loop forever. */
+const MAX_PAGES_PER_POLL = 1_000;
+
+/**
+ * One poll of an HTTP JSON API: from the stored cursor, page by page, mapping each page to
+ * points, storing them and only then advancing the cursor, so a crash re-reads at most the
+ * page in flight (and its points carry content-derived message ids, which JetStream
+ * deduplicates). The last page's ETag is kept, so an unchanged API is answered 304.
+ */
+export async function pollOnce(
+  connector: StoredConnector,
+  start: ConnectorCursor,
+  ports: PollerPorts,
+): Promise<PollOutcome> {
+  const config = connector.config;
+  const outcome: PollOutcome = { pages: 0, recordsRead: 0, pointsWritten: 0, recordsRefused: 0 };
+  let cursor: ConnectorCursor = { ...start };
+  while (outcome.pages < MAX_PAGES_PER_POLL && ports.stillLeader()) {
+    const url = pageUrl(connector, cursor);
+    const headers: Record<string, string> = { accept: 'application/json', ...ports.authHeaders() };
+    if (cursor.etag && (cursor.url ?? url) === url) headers['if-none-match'] = cursor.etag;
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        headers,
+        signal: AbortSignal.timeout(config.timeoutSeconds * 1000),
+        redirect: 'follow',
+      });
+    } catch (error) {
+      throw new PollError(`GET ${redact(url)} failed: ${describeFetchError(error)}`);
+    }
+    if (response.status === 304) return outcome;
+    if (!response.ok) {
+      throw new PollError(`GET ${redact(url)} answered ${response.status} ${response.statusText}`);
+    }
+    let document: unknown;
+    try {
+      document = await response.json();
+    } catch {
+      throw new PollError(`GET ${redact(url)} did not answer JSON`);
+    }
+    outcome.pages += 1;
+    const { limits, receivedAt } = ports.limits();
+    const mapped = await mapDocument(config.mapping, document, {
+      precision: config.precision as Precision,
+      defaultTimestamp: receivedAt,
+      limits,
+    });
+    const page: PageOutcome = {
+      recordsRead: mapped.records,
+      pointsWritten: 0,
+      recordsRefused: mapped.errors.length,
+    };
+    if (mapped.errors.length > 0) {
+      const first = mapped.errors[0]!;
+      page.refusal = `record ${first.index} of ${redact(url)}: ${first.detail}`;
+    }
+    if (mapped.points.length > 0) page.pointsWritten = await ports.store(mapped.points);
+    const etag = response.headers.get('etag') ?? undefined;
+    const next = await nextCursor(connector, cursor, url, document, mapped.records, etag);
+    // Only now, with the points in JetStream, does the read position move on.
+    await ports.saveCursor(next.cursor);
+    outcome.recordsRead += page.recordsRead;
+    outcome.pointsWritten += page.pointsWritten;
+    outcome.recordsRefused += page.recordsRefused;
+    outcome.refusal ??= page.refusal;
+    await ports.pageDone(page);
+    cursor = next.cursor;
+    if (!next.more) return outcome;
+  }
+  return outcome;
+}
+
+function pageUrl(connector: StoredConnector, cursor: ConnectorCursor): string {
+  const { url, pagination } = connector.config;
+  if (pagination.type === 'page-param') {
+    const target = new URL(url);
+    target.searchParams.set(pagination.param, String(cursor.page ?? pagination.start));
+    return target.toString();
+  }
+  return cursor.url ?? url;
+}
+
+async function nextCursor(
+  connector: StoredConnector,
+  cursor: ConnectorCursor,
+  url: string,
+  document: unknown,
+  records: number,
+  etag: string | undefined,
+): Promise<{ cursor: ConnectorCursor; more: boolean }> {
+  const { pagination } = connector.config;
+  switch (pagination.type) {
+    case 'none':
+      return { cursor: { url, etag }, more: false };
+    case 'page-param': {
+      const page = cursor.page ?? pagination.start;
+      // An empty page is the end for now: ask for it again next time.
+      if (records === 0) return { cursor: { page, url, etag }, more: false };
+      return { cursor: { page: page + 1 }, more: true };
+    }
+    case 'next-link': {
+      let next: unknown;
+      try {
+        next = await jsonata(pagination.next).evaluate(document);
+      } catch (error) {
+        throw new PollError(`the next-link expression failed: ${(error as Error).message}`);
+      }
+      if (typeof next !== 'string' || next === '') return { cursor: { url, etag }, more: false };
+      const resolved = new URL(next, url).toString();
+      if (resolved === url) return { cursor: { url, etag }, more: false };
+      return { cursor: { url: resolved }, more: true };
+    }
+  }
+}
+
+/** A URL without its query string, which may carry a key. */
+function redact(url: string): string {
+  const parsed = new URL(url);
+  return parsed.search
+    ? `${parsed.origin}${parsed.pathname}?…`
+    : `${parsed.origin}${parsed.pathname}`;
+}
+
+function describeFetchError(error: unknown): string {
+  const err = error as Error & { cause?: { code?: string; message?: string } };
+  if (err.name === 'TimeoutError') return 'timed out';
+  return err.cause?.code ?? err.cause?.message ?? err.message;
+}
