@@ -41,3 +41,18 @@ export {
   type ObjectEventData,
 } from './objectstore.events';
 export { consumeUntilStopped, type ConsumeLoop } from './consume.loop';
+export {
+  FIELD_TYPES_BUCKET,
+  FieldTypesBucket,
+  fieldTypeSchema,
+  fieldTypesKey,
+  measurementFieldTypesSchema,
+  type FieldTypeName,
+  type FieldTypesMerge,
+  type MeasurementFieldTypes,
+} from './field-types.bucket';
+export {
+  INSTANCE_SLOTS_BUCKET,
+  INSTANCE_SLOT_RENEW_MS,
+  InstanceSlotLease,
+} from './instance-slots.bucket';
