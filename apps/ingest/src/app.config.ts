@@ -43,6 +43,13 @@ export const ingestEnvSchema = baseEnvSchema.extend({
   INGEST_PUBLISH_TIMEOUT_MS: env.positiveInt(5_000),
   INGEST_UNSIGNED_AS_INTEGER: env.bool(true),
   INGEST_RATE_LIMIT_POINTS_PER_SECOND: env.nonNegativeInt(1_000_000),
+  // Unset: the instance leases a free slot in NATS KV (see RequestClock).
+  INGEST_INSTANCE_SLOT: z.coerce
+    .number({ message: 'expected an integer from 0 to 999' })
+    .int({ message: 'expected an integer from 0 to 999' })
+    .min(0, { message: 'expected an integer from 0 to 999' })
+    .max(999, { message: 'expected an integer from 0 to 999' })
+    .optional(),
 });
 
 export type IngestConfig = z.infer<typeof ingestEnvSchema>;

@@ -11,6 +11,10 @@ import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { RedisReadiness } from './rate-limit/redis.client';
 import { IngestService } from './telemetry/ingest.service';
 import { TelemetryPublisher } from './telemetry/telemetry.publisher';
+import { IngestMetrics } from './telemetry/ingest.metrics';
+import { RequestClock } from './telemetry/request.clock';
+import { FieldTypeRegistry } from './field-types/field-type.registry';
+import { FieldTypesRepository } from './field-types/field-types.repository';
 
 export const APP_NAME = 'ingest';
 
@@ -25,7 +29,16 @@ export class IngestModule {
           appName: APP_NAME,
           config,
           readinessChecks: [RedisReadiness, MqttReadiness],
-          providers: [TelemetryPublisher, IngestService, MqttBridge, MqttReadiness],
+          providers: [
+            IngestMetrics,
+            TelemetryPublisher,
+            FieldTypesRepository,
+            FieldTypeRegistry,
+            RequestClock,
+            IngestService,
+            MqttBridge,
+            MqttReadiness,
+          ],
         }),
       ],
       controllers: [PointsController, InfluxWriteController, InfluxPingController],
