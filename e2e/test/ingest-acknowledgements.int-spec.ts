@@ -1,7 +1,9 @@
 import { resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import mqtt from 'mqtt';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import mqtt, { type MqttClient } from 'mqtt';
 import {
   repoRoot,
   requireEnv,
@@ -149,6 +151,129 @@ describe('ingest acknowledgements mean stored, as InfluxDB would answer', () => 
     });
   });
 
+  /** A gateway connected to ingest's own MQTT endpoint with its Keycloak client id and secret. */
+  const device = (secret = requireEnv('KEYCLOAK_GATEWAY_TENANT_A_SECRET')): Promise<MqttClient> =>
+    mqtt.connectAsync(`mqtt://127.0.0.1:${ingest.mqttPort}`, {
+      username: 'gateway-tenant-a',
+      password: secret,
+      protocolVersion: 5,
+      reconnectPeriod: 0,
+    });
+
+  interface Puback {
+    cmd: 'puback';
+    messageId: number;
+    reasonCode?: number;
+    properties?: { reasonString?: string };
+  }
+  /** Publishes with QoS 1 and answers the PUBACK the endpoint sent (MQTT.js resolves with the PUBLISH). */
+  const publish = async (client: MqttClient, topic: string, payload: string): Promise<Puback> => {
+    const acks: Puback[] = [];
+    const listener = (packet: { cmd: string }): void => {
+      if (packet.cmd === 'puback') acks.push(packet as Puback);
+    };
+    client.on('packetreceive', listener);
+    try {
+      const sent = await client
+        .publishAsync(topic, payload, { qos: 1 })
+        .catch((error: unknown) => error as { messageId?: number });
+      const messageId = (sent as { messageId?: number } | undefined)?.messageId;
+      const ack = acks.find((one) => messageId === undefined || one.messageId === messageId);
+      if (!ack) throw new Error(`no PUBACK for ${topic}`);
+      return ack;
+    } finally {
+      client.off('packetreceive', listener);
+    }
+  };
+
+  describe('an MQTT acknowledgement that means stored (item 3)', () => {
+    it('sends the PUBACK only once the message is in JetStream', async () => {
+      const m = uniqueName('mqtt-acked');
+      // A durable consumer of this measurement only: with interest retention the stream keeps
+      // the message for it, so its pending count shows whether JetStream holds the message.
+      const nc = await connect({
+        servers: requireEnv('NATS_URL'),
+        user: 'dev',
+        pass: requireEnv('NATS_DEV_PASSWORD'),
+      });
+      const jsm = await jetstreamManager(nc);
+      const durable = uniqueName('puback-witness').replace(/[^A-Za-z0-9_-]/g, '_');
+      await jsm.consumers.add('TELEMETRY', {
+        durable_name: durable,
+        filter_subject: `telemetry.tenant-a.${m}`,
+        ack_policy: 'explicit' as never,
+      });
+      const client = await device();
+      try {
+        for (let i = 0; i < 5; i++) {
+          const ack = await publish(
+            client,
+            `iotwins/tenant-a/telemetry/${m}`,
+            JSON.stringify({ fields: { v: i }, time: 1_700_000_000_000 + i }),
+          );
+          expect(ack.reasonCode ?? 0).toBe(0);
+          // Asked right after the PUBACK, before anything else could happen: already stored.
+          const info = await jsm.consumers.info('TELEMETRY', durable);
+          expect(info.num_pending + info.num_ack_pending).toBe(i + 1);
+        }
+      } finally {
+        await client.endAsync();
+        await jsm.consumers.delete('TELEMETRY', durable);
+        await nc.close();
+      }
+      expect(count(await stored(m, 5))).toBe(5);
+    });
+
+    it('answers a malformed payload with reason 0x99 and stores nothing', async () => {
+      const m = uniqueName('mqtt-bad');
+      const client = await device();
+      try {
+        for (const payload of ['{"fields":', `${m} v=`, '{"fields":{"v":1},"time":"soon"}']) {
+          const error = await client
+            .publishAsync(`iotwins/tenant-a/telemetry/${m}`, payload, { qos: 1 })
+            .then(
+              () => undefined,
+              (failure: { code?: number; message: string }) => failure,
+            );
+          expect(error).toMatchObject({ code: 0x99 });
+        }
+        const other = await client
+          .publishAsync('iotwins/tenant-b/telemetry/x', 'x v=1', { qos: 1 })
+          .then(
+            () => undefined,
+            (failure: { code?: number }) => failure,
+          );
+        expect(other).toMatchObject({ code: 0x87 });
+        const conflict = await publish(
+          client,
+          `iotwins/tenant-a/telemetry/${m}`,
+          `${m} v=1i 1700000000000000000`,
+        );
+        expect(conflict.reasonCode ?? 0).toBe(0);
+        const typed = await client
+          .publishAsync(`iotwins/tenant-a/telemetry/${m}`, `${m} v=1.5 1700000000000000001`, {
+            qos: 1,
+          })
+          .then(
+            () => undefined,
+            (failure: { code?: number }) => failure,
+          );
+        expect(typed).toMatchObject({ code: 0x99 });
+      } finally {
+        await client.endAsync();
+      }
+      expect(count(await stored(m, 1))).toBe(1);
+    });
+
+    it('refuses a gateway whose secret Keycloak does not accept', async () => {
+      const error = await device('not-the-secret').then(
+        (client) => client.endAsync().then(() => undefined),
+        (failure: { code?: number }) => failure,
+      );
+      expect(error).toMatchObject({ code: 0x86 });
+    });
+  });
+
   describe('line protocol as InfluxDB 1.x reads it (item 6)', () => {
     it('answers 204 to an empty or comment-only body', async () => {
       expect((await write('')).status).toBe(204);
@@ -232,7 +357,24 @@ describe('ingest acknowledgements mean stored, as InfluxDB would answer', () => 
       expect(count(await stored(m, 1))).toBe(1);
     });
 
-    it('refuses them on MQTT, storing the good line of the payload', async () => {
+    it('refuses them on the MQTT endpoint with the PUBACK naming the refused lines', async () => {
+      const m = uniqueName('crash-mqtt-endpoint');
+      const client = await device();
+      try {
+        const ack = await publish(
+          client,
+          'iotwins/tenant-a/telemetry',
+          [...crashing, `${m} v=1 1700000000000000000`].join('\n'),
+        );
+        expect(ack.reasonCode).toBe(0);
+        expect(ack.properties?.reasonString).toMatch(/^stored 1; refused line 1: .+; line 2: .+/);
+      } finally {
+        await client.endAsync();
+      }
+      expect(count(await stored(m, 1))).toBe(1);
+    });
+
+    it('refuses them on MQTT through the broker bridge, storing the good line of the payload', async () => {
       const m = uniqueName('crash-mqtt');
       const client = await mqtt.connectAsync(requireEnv('MQTT_URL'), {
         username: 'gateway-tenant-a',

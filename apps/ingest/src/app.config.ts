@@ -12,6 +12,13 @@ export const ingestEnvSchema = baseEnvSchema.extend({
     .min(0, { message: 'expected a TCP port number (0-65535; 0 picks a free one)' })
     .max(65535, { message: 'expected a TCP port number (0-65535; 0 picks a free one)' })
     .default(50051),
+  MQTT_SERVER_ENABLED: env.bool(true),
+  MQTT_SERVER_PORT: z.coerce
+    .number({ message: 'expected a TCP port number (0-65535; 0 picks a free one)' })
+    .int({ message: 'expected a TCP port number (0-65535; 0 picks a free one)' })
+    .min(0, { message: 'expected a TCP port number (0-65535; 0 picks a free one)' })
+    .max(65535, { message: 'expected a TCP port number (0-65535; 0 picks a free one)' })
+    .default(1884),
   MQTT_ENABLED: env.bool(true),
   MQTT_URL: env.url(['mqtt', 'mqtts', 'tcp', 'ssl', 'ws', 'wss']),
   MQTT_USER: env.nonEmpty('the MQTT user of the ingest bridge'),

@@ -5,6 +5,7 @@ import { RequestBodyParsers } from './body/request-body.parsers';
 import { InfluxPingController } from './influx-compat/influx-ping.controller';
 import { InfluxWriteController } from './influx-compat/influx-write.controller';
 import { GrpcIngestServer } from './grpc/grpc-ingest.server';
+import { MqttServer } from './mqtt-server/mqtt.server';
 import { MqttBridge, MqttReadiness } from './mqtt/mqtt.bridge';
 import { PointsController } from './points/points.controller';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
@@ -42,7 +43,7 @@ export class IngestModule {
         }),
       ],
       controllers: [PointsController, InfluxWriteController, InfluxPingController],
-      providers: [RequestBodyParsers, GrpcIngestServer],
+      providers: [RequestBodyParsers, GrpcIngestServer, MqttServer],
     };
   }
 }

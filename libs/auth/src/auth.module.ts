@@ -24,7 +24,7 @@ export class AuthModule {
         },
         { provide: APP_GUARD, useClass: AuthGuard },
       ],
-      exports: [TokenVerifier],
+      exports: [TokenVerifier, ClientSecretExchange],
     };
   }
 }
