@@ -4,6 +4,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import mqtt, { type MqttClient } from 'mqtt';
+import { FieldTypesBucket } from '@iotwins/messaging';
 import {
   repoRoot,
   requireEnv,
@@ -132,6 +133,34 @@ describe('ingest acknowledgements mean stored, as InfluxDB would answer', () => 
       );
       for (const { statuses } of outcomes) expect(statuses).toEqual([204, 400]);
       for (const { m } of outcomes) expect(count(await stored(m, 1))).toBe(1);
+    });
+  });
+
+  it('knows the field types InfluxDB already holds, seeded by timeseries', async () => {
+    const m = uniqueName('ftype-seeded');
+    // Written straight to InfluxDB, as data from before the registry existed.
+    const influx = await fetch(
+      `${requireEnv('INFLUX_URL')}/write?db=iotwins_tenant-a&u=${encodeURIComponent(requireEnv('INFLUX_USER'))}&p=${encodeURIComponent(requireEnv('INFLUX_PASSWORD'))}`,
+      { method: 'POST', body: `${m} v=1i 1700000000000000000` },
+    );
+    expect(influx.status).toBe(204);
+    const nc = await connect({
+      servers: requireEnv('NATS_URL'),
+      user: 'dev',
+      pass: requireEnv('NATS_DEV_PASSWORD'),
+    });
+    const seeder = await startAppProcess('timeseries', { TIMESERIES_WRITER_ENABLED: 'false' });
+    try {
+      const registry = await FieldTypesBucket.open(nc);
+      await waitFor(`${m} seeded`, async () => (await registry.get('tenant-a', m)).v === 'integer');
+    } finally {
+      await seeder.stop();
+      await nc.close();
+    }
+    const response = await write(`${m} v=1.5 1700000000000000001`, replica);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      errors: [{ line: 1, detail: conflict('v', m, 'float', 'integer') }],
     });
   });
 

@@ -1,6 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ServiceCoreModule } from '@iotwins/service';
 import type { TimeseriesConfig } from './app.config';
+import { FieldKeysRepository } from './field-types/field-keys.repository';
+import { FieldTypesSeeder } from './field-types/field-types.seeder';
 import { InfluxReadiness } from './influx/influx.client';
 import { InfluxModule } from './influx/influx.module';
 import { QueryController } from './query/query.controller';
@@ -30,7 +32,14 @@ export class TimeseriesModule {
         }),
       ],
       controllers: [QueryController, RetentionController],
-      providers: [TenantDatabases, WriterMetrics, TelemetryWriter, QueryService],
+      providers: [
+        TenantDatabases,
+        WriterMetrics,
+        TelemetryWriter,
+        QueryService,
+        FieldKeysRepository,
+        FieldTypesSeeder,
+      ],
     };
   }
 }
