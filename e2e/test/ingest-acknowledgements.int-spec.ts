@@ -435,6 +435,14 @@ describe('ingest acknowledgements mean stored, as InfluxDB would answer', () => 
       });
       expect(response.status).toBe(400);
       expect(await response.json()).toMatchObject({ type: 'urn:iotwins:problem:invalid-json' });
+      // The same parser serves every app's JSON routes, timeseries' retention among them.
+      const retention = await fetch(`${timeseries.baseUrl}/v1/tenants/tenant-a/retention`, {
+        method: 'PUT',
+        body: '{"duration":' + '['.repeat(50_000) + ']'.repeat(50_000) + '}',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      });
+      expect(retention.status).toBe(400);
+      expect(await retention.json()).toMatchObject({ type: 'urn:iotwins:problem:invalid-json' });
     });
 
     it('answers 400 to a bad or over-long db and to ?tenant=bad.tenant', async () => {
