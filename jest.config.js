@@ -24,6 +24,7 @@ const libs = [
   'observability',
   'service',
   'storage',
+  'telemetry',
   'testing',
 ];
 const moduleNameMapper = Object.fromEntries(

@@ -21,6 +21,9 @@ SERVERS=(nats influxdb postgres redis mosquitto minio ferretdb keycloak)
 KEYCLOAK_VERSION=26.4.7
 FERRETDB_VERSION=v1.24.2
 MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
+# The newest maintained InfluxDB 1.x; Debian's 1.6.7 (2018) lacks years of fixes.
+INFLUXDB_VERSION=v1.13.2
+PKG_CONFIG_VERSION=v0.3.0
 PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
 mkdir -p "$CACHE/bin" "$DATA"
 
@@ -38,7 +41,6 @@ as_postgres() {
 install_debian_packages() {
   local missing=()
   command -v nats-server >/dev/null || missing+=(nats-server)
-  command -v influxd >/dev/null || missing+=(influxdb influxdb-client)
   command -v mosquitto >/dev/null || missing+=(mosquitto)
   command -v mosquitto_pub >/dev/null || missing+=(mosquitto-clients)
   command -v redis-server >/dev/null || missing+=(redis-server)
@@ -61,6 +63,28 @@ install_minio() {
   say "building MinIO from the Go module proxy (several minutes on 2 cores; once per machine)"
   GOBIN="$CACHE/bin" go install "github.com/minio/minio@$MINIO_VERSION" >"$CACHE/minio-build.log" 2>&1 ||
     fail "MinIO cannot be had: go install failed, see $CACHE/minio-build.log"
+}
+
+install_influxdb() {
+  local bin="$CACHE/bin/influxd-$INFLUXDB_VERSION"
+  [ -x "$bin" ] && return
+  command -v go >/dev/null || fail "InfluxDB cannot be had: it is built with Go, and go is not on the PATH"
+  # influxd links the Flux engine, a Rust library that its pkg-config wrapper builds with cargo.
+  command -v cargo >/dev/null && command -v rustup >/dev/null ||
+    fail "InfluxDB cannot be had: building its Flux library needs Rust (cargo and rustup with a stable toolchain; https://rustup.rs)"
+  command -v cc >/dev/null || fail "InfluxDB cannot be had: cgo needs a C compiler (Debian: apt-get install gcc)"
+  say "building InfluxDB $INFLUXDB_VERSION from the Go module proxy (about 4 minutes on 2 cores; once per machine)"
+  local tools="$CACHE/influxdb-build-tools" out="$CACHE/influxdb-build"
+  mkdir -p "$tools" "$out"
+  GOBIN="$tools" go install "github.com/influxdata/pkg-config@$PKG_CONFIG_VERSION" >"$CACHE/influxdb-build.log" 2>&1 ||
+    fail "InfluxDB cannot be had: go install of influxdata/pkg-config failed, see $CACHE/influxdb-build.log"
+  # Flux pins a Rust toolchain that cannot be downloaded here; the stable one builds it.
+  # The version is stamped as the release build does, so /ping reports it to clients.
+  PATH="$tools:$PATH" RUSTUP_TOOLCHAIN=stable CGO_ENABLED=1 GOBIN="$out" \
+    go install -ldflags "-X main.version=${INFLUXDB_VERSION#v}" \
+    "github.com/influxdata/influxdb/cmd/influxd@$INFLUXDB_VERSION" >>"$CACHE/influxdb-build.log" 2>&1 ||
+    fail "InfluxDB cannot be had: go install failed, see $CACHE/influxdb-build.log"
+  mv "$out/influxd" "$bin"
 }
 
 install_ferretdb() {
@@ -102,6 +126,7 @@ install_all() {
   # The Go builds run in parallel with the Keycloak download and build.
   local pids=()
   install_minio & pids+=($!)
+  install_influxdb & pids+=($!)
   install_ferretdb & pids+=($!)
   install_keycloak & pids+=($!)
   for pid in "${pids[@]}"; do wait "$pid" || exit 1; done
@@ -141,7 +166,7 @@ bind-address = "127.0.0.1:$INFLUX_RPC_PORT"
   log-enabled = false
   max-body-size = 0
 EOF
-  spawn influxdb influxd -config "$dir/influxdb.conf"
+  spawn influxdb "$CACHE/bin/influxd-$INFLUXDB_VERSION" -config "$dir/influxdb.conf"
 }
 
 start_postgres() {

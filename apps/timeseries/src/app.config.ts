@@ -18,6 +18,7 @@ export const timeseriesEnvSchema = baseEnvSchema.extend({
   TIMESERIES_FIELD_TYPES_SEED_SECONDS: env.nonNegativeInt(300),
   TIMESERIES_WRITER_CONCURRENCY: env.positiveInt(2),
   TIMESERIES_WRITER_BATCH_MESSAGES: env.positiveInt(256),
+  TIMESERIES_WRITER_MAX_FAILURES: env.positiveInt(5),
   TIMESERIES_QUERY_DEFAULT_LIMIT: env.positiveInt(1_000),
   TIMESERIES_QUERY_MAX_LIMIT: env.positiveInt(100_000),
 });

@@ -1,6 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ServiceCoreModule } from '@iotwins/service';
 import type { TimeseriesConfig } from './app.config';
+import { DeadLettersController } from './dead-letters/dead-letters.controller';
+import { DeadLettersRepository } from './dead-letters/dead-letters.repository';
+import { DeadLettersService } from './dead-letters/dead-letters.service';
 import { FieldKeysRepository } from './field-types/field-keys.repository';
 import { FieldTypesSeeder } from './field-types/field-types.seeder';
 import { InfluxReadiness } from './influx/influx.client';
@@ -9,6 +12,7 @@ import { QueryController } from './query/query.controller';
 import { QueryService } from './query/query.service';
 import { RetentionController } from './tenants/retention.controller';
 import { TenantDatabases } from './tenants/tenant-databases';
+import { InfluxOutage } from './writer/influx-outage';
 import { TelemetryWriter } from './writer/telemetry.writer';
 import { WriterMetrics } from './writer/writer.metrics';
 
@@ -31,12 +35,15 @@ export class TimeseriesModule {
           readinessChecks: [InfluxReadiness],
         }),
       ],
-      controllers: [QueryController, RetentionController],
+      controllers: [QueryController, RetentionController, DeadLettersController],
       providers: [
         TenantDatabases,
         WriterMetrics,
+        InfluxOutage,
         TelemetryWriter,
         QueryService,
+        DeadLettersRepository,
+        DeadLettersService,
         FieldKeysRepository,
         FieldTypesSeeder,
       ],

@@ -25,8 +25,13 @@ export interface TelemetryStreamOptions {
   replicas: number;
 }
 
-/** How long the timeseries writer may hold a message before JetStream redelivers it. */
-export const TIMESERIES_WRITER_ACK_WAIT_MS = 30_000;
+/**
+ * How long the timeseries writer may hold a message without a sign of work before JetStream
+ * redelivers it. Short, because a message JetStream delivered while a NATS connection broke
+ * never reaches the writer and waits this long; the writer marks every message it holds as
+ * in work (+WPI) at a third of this, so slow writes and outages do not cause redeliveries.
+ */
+export const TIMESERIES_WRITER_ACK_WAIT_MS = 6_000;
 
 /**
  * Creates or updates the TELEMETRY stream and the durable consumer of the timeseries writers.

@@ -27,4 +27,6 @@ export const TelemetryHeader = {
   Points: 'Iotwins-Points',
   Source: 'Iotwins-Source',
   DeadLetterReason: 'Iotwins-Dead-Letter-Reason',
+  /** The TELEMETRY subject a dead letter was first published on. */
+  DeadLetterSubject: 'Iotwins-Dead-Letter-Subject',
 } as const;

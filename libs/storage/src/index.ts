@@ -6,4 +6,4 @@ export {
   type StreamUploadOptions,
   type StreamUploadResult,
 } from './multipart.upload';
-export { isS3NotFound, s3ErrorCode } from './s3.errors';
+export { isS3NotFound, isS3Unavailable, s3ErrorCode } from './s3.errors';

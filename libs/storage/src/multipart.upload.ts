@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Client } from 'minio';
 import { fill } from './part.fill';
+import { s3ErrorCode } from './s3.errors';
 
 export interface StreamUploadOptions {
   /** Bytes per S3 part; the upload holds at most (concurrency + 1) of these in memory. */
@@ -108,13 +109,20 @@ class PartUploader {
     return { etag, versionId, size: this.size, sha256: this.digest(), multipart: true };
   }
 
+  /**
+   * Aborts the multipart upload, so its parts do not stay in S3. When S3 cannot take the
+   * abort now (it is the outage that failed the upload), the abort is retried in the
+   * background until S3 answers, without holding the caller's answer back.
+   */
   async abort(): Promise<void> {
     await Promise.allSettled(this.inFlight);
     if (this.uploadId === undefined) return;
     const uploadId = this.uploadId;
     this.uploadId = undefined;
-    // Best effort: MinIO also expires stale multipart uploads on its own.
-    await this.client.abortMultipartUpload(this.bucket, this.key, uploadId).catch(() => undefined);
+    const abort = (): Promise<void> =>
+      this.client.abortMultipartUpload(this.bucket, this.key, uploadId);
+    if (await abort().then(() => true, isAbortDone)) return;
+    void retryAbort(abort);
   }
 
   private digest(): string {
@@ -187,6 +195,27 @@ class PartUploader {
   private throwIfFailed(): void {
     if (this.failure !== undefined) throw this.failure;
   }
+}
+
+/** First wait before an abort is tried again; it doubles up to ABORT_RETRY_MAX_DELAY_MS. */
+const ABORT_RETRY_FIRST_DELAY_MS = 1_000;
+const ABORT_RETRY_MAX_DELAY_MS = 30_000;
+/** After this, S3's own expiry of stale uploads (MinIO: 24 h by default) is left to clean up. */
+const ABORT_RETRY_FOR_MS = 6 * 60 * 60 * 1000;
+
+async function retryAbort(abort: () => Promise<void>): Promise<void> {
+  const giveUpAt = Date.now() + ABORT_RETRY_FOR_MS;
+  for (let delay = ABORT_RETRY_FIRST_DELAY_MS; Date.now() < giveUpAt; ) {
+    // unref: a pending retry never keeps a stopping process alive.
+    await new Promise((resolve) => setTimeout(resolve, delay).unref());
+    if (await abort().then(() => true, isAbortDone)) return;
+    delay = Math.min(delay * 2, ABORT_RETRY_MAX_DELAY_MS);
+  }
+}
+
+/** An abort that failed because the upload is gone already has done its job. */
+function isAbortDone(error: unknown): boolean {
+  return s3ErrorCode(error) === 'NoSuchUpload';
 }
 
 function unquote(etag: string | undefined): string {

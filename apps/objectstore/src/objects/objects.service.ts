@@ -9,7 +9,7 @@ import {
   createEvent,
   objectstoreEventSubject,
 } from '@iotwins/messaging';
-import { ObjectTooLargeError, isS3NotFound, s3ErrorCode } from '@iotwins/storage';
+import { ObjectTooLargeError, isS3NotFound, isS3Unavailable, s3ErrorCode } from '@iotwins/storage';
 import {
   isAcl,
   mayAdministerBucket,
@@ -147,7 +147,7 @@ export class ObjectsService {
           'upload-incomplete',
           'The body ended before it was complete; nothing was stored',
         );
-      throw error;
+      throw objectProblem(error, bucketName, key);
     }
   }
 
@@ -358,6 +358,16 @@ function tooLarge(maxBytes: number): ProblemException {
 /** S3 errors of an object call as the problems a client can act on. */
 function objectProblem(error: unknown, bucket: string, key: string): unknown {
   if (isS3NotFound(error)) return notFound(bucket, key);
+  if (isS3Unavailable(error)) {
+    // The storage server is away (an outage, a restart): nothing was stored, try again.
+    return ProblemException.of(
+      503,
+      'storage-unavailable',
+      'The object storage does not answer; nothing was stored, try again later',
+      {},
+      { 'Retry-After': '5' },
+    );
+  }
   const code = s3ErrorCode(error);
   if (code === 'PreconditionFailed') {
     return ProblemException.of(

@@ -18,6 +18,7 @@ import {
   NatsClient,
   TELEMETRY_STREAM,
   TIMESERIES_WRITER_CONSUMER,
+  TIMESERIES_WRITER_ACK_WAIT_MS,
   TelemetryHeader,
   consumeUntilStopped,
   ensureDeadLetterStream,
@@ -28,6 +29,8 @@ import {
 import type { TimeseriesConfig } from '../app.config';
 import { InfluxClient } from '../influx/influx.client';
 import { TenantDatabases } from '../tenants/tenant-databases';
+import { FailureCounts } from './failure-counts';
+import { InfluxOutage } from './influx-outage';
 import { WriterMetrics } from './writer.metrics';
 import { classifyWrite, redeliveryDelayMs, type WriteOutcome } from './write-outcome';
 import { takeBatch } from './write-batch';
@@ -49,12 +52,18 @@ export class TelemetryWriter implements OnApplicationBootstrap, OnApplicationShu
   private js!: JetStreamClient;
   private stopConsuming: (() => Promise<void>) | undefined;
   private lagTimer: NodeJS.Timeout | undefined;
+  private keepAliveTimer: NodeJS.Timeout | undefined;
+  /** Every message this process holds and has not settled yet (waiting or being written). */
+  private readonly held = new Set<JsMsg>();
+  private readonly failures = new FailureCounts();
+  private running = true;
 
   constructor(
     private readonly nats: NatsClient,
     private readonly influx: InfluxClient,
     private readonly databases: TenantDatabases,
     private readonly metrics: WriterMetrics,
+    private readonly outage: InfluxOutage,
     @Inject(APP_CONFIG) private readonly config: TimeseriesConfig,
   ) {}
 
@@ -67,12 +76,20 @@ export class TelemetryWriter implements OnApplicationBootstrap, OnApplicationShu
     const consumer = await this.js.consumers.get(TELEMETRY_STREAM, TIMESERIES_WRITER_CONSUMER);
     this.stopConsuming = this.consume(consumer);
     this.lagTimer = setInterval(() => void this.recordLag(consumer), 5_000);
+    // Held messages (waiting for a slot, being written, waiting out an outage) tell JetStream
+    // they are in work, so the short ack wait redelivers only what this process lost.
+    this.keepAliveTimer = setInterval(() => {
+      for (const message of this.held) message.working();
+    }, TIMESERIES_WRITER_ACK_WAIT_MS / 3);
   }
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.lagTimer);
+    this.running = false;
+    this.outage.stop();
     // Let in-flight batches finish and ack; anything unacked is redelivered to another writer.
     await this.stopConsuming?.();
+    clearInterval(this.keepAliveTimer);
   }
 
   /**
@@ -97,9 +114,11 @@ export class TelemetryWriter implements OnApplicationBootstrap, OnApplicationShu
         const batch = takeBatch(waiting, maxMessages, MAX_WRITE_BYTES);
         bytes -= batch.reduce((sum, message) => sum + message.data.length, 0);
         const write: Promise<void> = this.handle(batch)
-          .catch((error: unknown) =>
-            this.logger.error({ err: error }, 'telemetry batch not settled'),
-          )
+          .catch((error: unknown) => {
+            this.logger.error({ err: error }, 'telemetry batch not settled');
+            // Handed back for redelivery rather than kept alive here forever.
+            this.release(batch.filter((message) => this.held.has(message)));
+          })
           .finally(() => {
             inflight.delete(write);
             flush();
@@ -118,6 +137,7 @@ export class TelemetryWriter implements OnApplicationBootstrap, OnApplicationShu
       },
       async (message) => {
         waiting.push(message);
+        this.held.add(message);
         bytes += message.data.length;
         if (inflight.size < slots && timer === undefined) timer = setTimeout(flush, LINGER_MS);
         while (full()) {
@@ -155,13 +175,22 @@ export class TelemetryWriter implements OnApplicationBootstrap, OnApplicationShu
       return;
     }
     // takeBatch keeps a batch, and so each tenant's share of it, within MAX_WRITE_BYTES.
-    const outcome = await this.write(tenant, messages);
+    let outcome = await this.write(tenant, messages);
+    // An outage is waited out with the batch in hand and the batch retried as a whole; it is
+    // never counted against the batch's failures.
+    while (outcome.kind === 'transient' && !(await this.outage.answers())) {
+      await this.outage.waitUntilBack(outcome.reason);
+      if (!this.running) return this.release(messages);
+      outcome = await this.write(tenant, messages);
+    }
     if (outcome.kind === 'written') {
-      for (const message of messages) message.ack();
-    } else if (outcome.kind === 'rejected' && messages.length > 1) {
-      // Find the refused message(s) by writing each alone; the others are kept.
-      for (const message of messages)
-        await this.settle(tenant, message, await this.write(tenant, [message]));
+      for (const message of messages) this.done(message);
+    } else if (outcome.kind !== 'missing-database' && messages.length > 1) {
+      // Find the failing message(s) by halving the batch until each failing one is alone;
+      // the others are written on the way, in few writes.
+      const half = Math.ceil(messages.length / 2);
+      await this.writeTenant(tenant, messages.slice(0, half));
+      await this.writeTenant(tenant, messages.slice(half));
     } else {
       for (const message of messages) await this.settle(tenant, message, outcome);
     }
@@ -201,20 +230,49 @@ export class TelemetryWriter implements OnApplicationBootstrap, OnApplicationShu
   private async settle(tenant: string, message: JsMsg, outcome: WriteOutcome): Promise<void> {
     switch (outcome.kind) {
       case 'written':
-        message.ack();
+        this.done(message);
         return;
       case 'rejected':
         await this.deadLetter(tenant, message, outcome.reason);
         return;
       case 'missing-database':
-      case 'transient':
+      case 'transient': {
+        // InfluxDB answers, yet this message failed: it counts towards its delivery limit.
+        const reason = outcome.kind === 'transient' ? outcome.reason : 'database missing';
+        const failures = this.failures.record(message.seq);
+        if (failures >= this.config.TIMESERIES_WRITER_MAX_FAILURES) {
+          await this.deadLetter(
+            tenant,
+            message,
+            `failed ${failures} times while InfluxDB answered; last error: ${reason}`,
+          );
+          return;
+        }
         this.logger.warn(
-          { tenant, reason: outcome.kind === 'transient' ? outcome.reason : 'database missing' },
+          { tenant, reason, seq: message.seq, failures },
           'write failed; will retry',
         );
-        message.nak(redeliveryDelayMs(message.info.deliveryCount));
+        this.settled(message).nak(redeliveryDelayMs(failures));
         return;
+      }
     }
+  }
+
+  /** Hands messages back to JetStream for redelivery, without counting a failure. */
+  private release(messages: JsMsg[]): void {
+    for (const message of messages) this.settled(message).nak();
+  }
+
+  /** Forgets a message this process no longer holds, for the caller to ack or nak. */
+  private settled(message: JsMsg): JsMsg {
+    this.held.delete(message);
+    return message;
+  }
+
+  /** Acknowledges a message whose points InfluxDB holds, or whose dead letter is stored. */
+  private done(message: JsMsg): void {
+    this.failures.forget(message.seq);
+    this.settled(message).ack();
   }
 
   private async deadLetter(tenant: string, message: JsMsg, reason: string): Promise<void> {
@@ -222,6 +280,7 @@ export class TelemetryWriter implements OnApplicationBootstrap, OnApplicationShu
     for (const [key, values] of message.headers ?? [])
       for (const value of values) headers.append(key, value);
     headers.set(TelemetryHeader.DeadLetterReason, reason.slice(0, 1024));
+    headers.set(TelemetryHeader.DeadLetterSubject, message.subject);
     try {
       await this.js.publish(telemetryDeadLetterSubject(tenant), message.data, {
         headers,
@@ -233,19 +292,20 @@ export class TelemetryWriter implements OnApplicationBootstrap, OnApplicationShu
         { tenant, err: (error as Error).message },
         'dead letter not stored; message kept',
       );
-      message.nak(redeliveryDelayMs(message.info.deliveryCount));
+      this.settled(message).nak(redeliveryDelayMs(message.info.deliveryCount));
       return;
     }
     this.metrics.deadLetters.inc({ tenant });
     this.logger.warn({ tenant, reason, seq: message.seq }, 'telemetry batch dead-lettered');
     // Acknowledged, not terminated: the dead letter holds the data now, and +TERM with a
     // reason is not understood by every NATS server version (2.9 redelivers it).
-    message.ack();
+    this.done(message);
   }
 
   private async recordLag(consumer: Consumer): Promise<void> {
     try {
-      const info = await consumer.info(true);
+      // Fresh from the server: info(true) would return what the consumer knew at start.
+      const info = await consumer.info();
       this.metrics.consumerLag.set(info.num_pending + info.num_ack_pending);
     } catch {
       // Lag is reported when NATS answers again; readiness reports the outage.

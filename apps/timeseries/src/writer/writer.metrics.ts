@@ -10,6 +10,8 @@ export class WriterMetrics {
   readonly writeSeconds: Histogram;
   readonly pointsWritten: Counter;
   readonly deadLetters: Counter<'tenant'>;
+  readonly influxAvailable: Gauge;
+  readonly outages: Counter;
 
   constructor(metrics: MetricsRegistry) {
     const registers = [metrics.registry];
@@ -39,6 +41,17 @@ export class WriterMetrics {
       name: 'timeseries_dead_letters_total',
       help: 'Telemetry messages InfluxDB refused for good, sent to deadletter.telemetry.<tenant>',
       labelNames: ['tenant'],
+      registers,
+    });
+    this.influxAvailable = new Gauge({
+      name: 'timeseries_influxdb_available',
+      help: '1 while the writer reaches InfluxDB, 0 while it holds telemetry through an outage',
+      registers,
+    });
+    this.influxAvailable.set(1);
+    this.outages = new Counter({
+      name: 'timeseries_influxdb_outages_total',
+      help: 'InfluxDB outages the writer waited out (each retried its held batches when it ended)',
       registers,
     });
   }
