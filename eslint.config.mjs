@@ -61,6 +61,8 @@ export default tseslint.config(
           'process',
           'console',
           'fetch',
+          'FormData',
+          'Blob',
           'URLSearchParams',
           'setTimeout',
           'Buffer',

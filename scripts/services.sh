@@ -7,6 +7,7 @@
 #   bash scripts/services.sh check           exit 0 only if every server answers
 #   bash scripts/services.sh stop|start NAME one server (the resilience tests use this)
 #   bash scripts/services.sh logs NAME       the server's log
+#   bash scripts/services.sh provision       create/update the NATS streams (operator step; `up` runs it)
 #
 # Ports and credentials come from deploy/local/local.env; variables set in the environment
 # win. Data and logs live under $IOTWINS_DATA_DIR/services, built and downloaded servers
@@ -21,6 +22,10 @@ SERVERS=(nats influxdb postgres redis mosquitto minio ferretdb keycloak)
 KEYCLOAK_VERSION=26.4.7
 FERRETDB_VERSION=v1.24.2
 MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
+# Auth callout (2.10+) and the permission model need a current server; Debian's is 2.9. The
+# same version runs in docker-compose.yml. natscli is the `nats` tool the tests and docs use.
+NATS_SERVER_VERSION=v2.15.2
+NATSCLI_VERSION=v0.5.0
 # The newest maintained InfluxDB 1.x; Debian's 1.6.7 (2018) lacks years of fixes.
 INFLUXDB_VERSION=v1.13.2
 PKG_CONFIG_VERSION=v0.3.0
@@ -40,7 +45,6 @@ as_postgres() {
 
 install_debian_packages() {
   local missing=()
-  command -v nats-server >/dev/null || missing+=(nats-server)
   command -v mosquitto >/dev/null || missing+=(mosquitto)
   command -v mosquitto_pub >/dev/null || missing+=(mosquitto-clients)
   command -v redis-server >/dev/null || missing+=(redis-server)
@@ -63,6 +67,17 @@ install_minio() {
   say "building MinIO from the Go module proxy (several minutes on 2 cores; once per machine)"
   GOBIN="$CACHE/bin" go install "github.com/minio/minio@$MINIO_VERSION" >"$CACHE/minio-build.log" 2>&1 ||
     fail "MinIO cannot be had: go install failed, see $CACHE/minio-build.log"
+}
+
+install_nats() {
+  [ -x "$CACHE/bin/nats-server" ] && "$CACHE/bin/nats-server" --version | grep -q "${NATS_SERVER_VERSION}$" &&
+    [ -x "$CACHE/bin/nats" ] && return
+  command -v go >/dev/null || fail "nats-server cannot be had: it is built with Go, and go is not on the PATH"
+  say "building nats-server $NATS_SERVER_VERSION and natscli $NATSCLI_VERSION from the Go module proxy (once per machine)"
+  GOBIN="$CACHE/bin" go install "github.com/nats-io/nats-server/v2@$NATS_SERVER_VERSION" >"$CACHE/nats-server-build.log" 2>&1 ||
+    fail "nats-server cannot be had: go install failed, see $CACHE/nats-server-build.log"
+  GOBIN="$CACHE/bin" go install "github.com/nats-io/natscli/nats@$NATSCLI_VERSION" >"$CACHE/natscli-build.log" 2>&1 ||
+    fail "natscli cannot be had: go install failed, see $CACHE/natscli-build.log"
 }
 
 install_influxdb() {
@@ -125,6 +140,7 @@ install_all() {
   install_debian_packages
   # The Go builds run in parallel with the Keycloak download and build.
   local pids=()
+  install_nats & pids+=($!)
   install_minio & pids+=($!)
   install_influxdb & pids+=($!)
   install_ferretdb & pids+=($!)
@@ -145,7 +161,7 @@ spawn() { # name command... : runs in the background, logs and pid under the dat
 start_nats() {
   local dir="$DATA/nats"
   mkdir -p "$dir/jetstream"
-  NATS_HOST=127.0.0.1 NATS_STORE_DIR="$dir/jetstream" spawn nats nats-server -c "$REPO_ROOT/deploy/nats/nats.conf"
+  NATS_HOST=127.0.0.1 NATS_STORE_DIR="$dir/jetstream" spawn nats "$CACHE/bin/nats-server" -c "$REPO_ROOT/deploy/nats/nats.conf"
 }
 
 start_influxdb() {
@@ -339,6 +355,16 @@ stop_one() {
   rm -f "$DATA/$name/pid"
 }
 
+# The operator's provisioning step: every stream, durable consumer and KV bucket, created with
+# the operator login (services may not). It is TypeScript in libs/messaging, built on demand.
+provision() {
+  say "provisioning NATS streams (operator login)"
+  (cd "$REPO_ROOT" && pnpm exec nx run @iotwins/messaging:build --output-style=static >/dev/null) ||
+    fail "libs/messaging does not build (run pnpm install first); NATS is not provisioned"
+  NATS_OPERATOR_USER=dev NATS_OPERATOR_PASSWORD="$NATS_DEV_PASSWORD" \
+    node "$REPO_ROOT/libs/messaging/dist/provision.main.js" | sed 's/^/  /'
+}
+
 up() {
   local started=$SECONDS
   install_all
@@ -352,6 +378,7 @@ up() {
   local failed=0
   for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
   [ $failed -eq 0 ] || fail "some servers did not start; see the lines above"
+  provision
   status
   say "backing services ready in $((SECONDS - started)) s"
 }
@@ -379,8 +406,9 @@ down)
 purge) "$0" down --purge ;;
 status) status ;;
 check) check ;;
+provision) provision ;;
 start) [ -n "${2:-}" ] || fail "usage: $0 start NAME"; start_one "$2" ;;
 stop) [ -n "${2:-}" ] || fail "usage: $0 stop NAME"; stop_one "$2" ;;
 logs) [ -n "${2:-}" ] || fail "usage: $0 logs NAME"; cat "$(log_of "$2")" ;;
-*) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+*) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -75,5 +75,5 @@ Get a token as tenant-a's edge gateway and call an app:
   curl -s -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:3001/v1/me
 INFO
 echo
-say "demo: a simulated wind turbine (HTTP) and power-quality meter (MQTT) send readings, we read them back and archive them in the objectstore"
+say "demo: a simulated wind turbine (HTTP) and power-quality meter (MQTT) send readings, we read them back and archive them in the objectstore, then register and deploy a model, and watch a drifting one get retrained and deactivated"
 node "$REPO_ROOT/scripts/demo.js"

@@ -109,6 +109,42 @@ describe('Helm chart deploy/helm/iotwins', () => {
     }
   });
 
+  it('provisions NATS streams with the operator login in a hook Job before the apps', () => {
+    const job = render('natsProvision.env.NATS_TENANTS=tenant-a').find(
+      (m) => m.kind === 'Job',
+    ) as unknown as {
+      metadata: { name: string; annotations: Record<string, string> };
+      spec: {
+        template: {
+          spec: {
+            containers: {
+              image: string;
+              command: string[];
+              env: {
+                name: string;
+                value?: string;
+                valueFrom?: { secretKeyRef: { name: string; key: string } };
+              }[];
+            }[];
+          };
+        };
+      };
+    };
+    expect(job.metadata.name).toBe('demo-nats-provision');
+    expect(job.metadata.annotations['helm.sh/hook']).toBe('pre-install,pre-upgrade');
+    const container = job.spec.template.spec.containers[0]!;
+    expect(container.command).toEqual(['node', '/app/libs/messaging/dist/provision.main.js']);
+    expect(container.image).toMatch(/\/ingest:/);
+    const env = Object.fromEntries(container.env.map((e) => [e.name, e]));
+    expect(env.NATS_TENANTS?.value).toBe('tenant-a');
+    expect(env.NATS_OPERATOR_PASSWORD?.value).toBeUndefined();
+    expect(env.NATS_OPERATOR_PASSWORD?.valueFrom?.secretKeyRef).toEqual({
+      name: 'iotwins-nats',
+      key: 'operator',
+    });
+    expect(render('natsProvision.enabled=false').some((m) => m.kind === 'Job')).toBe(false);
+  });
+
   it('honours replicas, disabling an app and autoscaling', () => {
     const manifests = render(
       'apps.ingest.replicas=5',

@@ -2,6 +2,8 @@ import { resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { headers as natsHeaders } from '@nats-io/nats-core';
+import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import mqtt from 'mqtt';
 import {
@@ -510,6 +512,47 @@ describe('telemetry path: ingest -> JetStream -> timeseries -> InfluxDB -> query
       const series = await stored(tokenA, next, 1);
       expect(series[0]!.points.map((p) => p.fields.v)).toEqual([{ type: 'integer', value: 3 }]);
       expect((await stored(tokenA, measurement, 1))[0]!.points).toHaveLength(1);
+    } finally {
+      await nc.close();
+    }
+  });
+
+  it('takes the tenant from the subject: a forged Iotwins-Tenant header moves no data', async () => {
+    const forged = uniqueName('forged');
+    const headerless = uniqueName('headerless');
+    // The operator login may publish anywhere, so it stands in for a publisher that forges.
+    const nc = await connect({
+      servers: requireEnv('NATS_URL'),
+      user: 'dev',
+      pass: requireEnv('NATS_DEV_PASSWORD'),
+    });
+    try {
+      const deadLetters = nc.subscribe('deadletter.telemetry.tenant-a');
+      const js = jetstream(nc);
+      const forgedHeaders = natsHeaders();
+      forgedHeaders.set('Iotwins-Tenant', 'tenant-b');
+      forgedHeaders.set('Iotwins-Points', '1');
+      await js.publish(`telemetry.tenant-a.${forged}`, `${forged} v=1 1795514400000000000`, {
+        headers: forgedHeaders,
+      });
+      // Without any header the subject alone decides: this lands in tenant-b.
+      await js.publish(`telemetry.tenant-b.${headerless}`, `${headerless} v=2 1795514400000000000`);
+      let reason: string | undefined;
+      for await (const message of deadLetters) {
+        if (!message.string().startsWith(forged)) continue;
+        reason = message.headers?.get('Iotwins-Dead-Letter-Reason');
+        break;
+      }
+      expect(reason).toBe(
+        'Iotwins-Tenant header "tenant-b" disagrees with the subject\'s tenant "tenant-a"',
+      );
+      const [series] = await stored(tokenB, headerless, 1);
+      expect(series!.points).toEqual([
+        { time: '2026-11-24T10:00:00.000000000Z', fields: { v: 2 } },
+      ]);
+      expect(await query(tokenA, headerless)).toEqual([]);
+      expect(await query(tokenA, forged)).toEqual([]);
+      expect(await query(tokenB, forged)).toEqual([]);
     } finally {
       await nc.close();
     }

@@ -77,7 +77,7 @@ class AppProcess:
         self.process = process
         self.base_url = base_url
         self.log = log
-        # The port of ingest's own MQTT endpoint (ADR 0007).
+        # The port of ingest's own MQTT endpoint (ADR 0009).
         self.mqtt_port = mqtt_port
 
     def stop(self) -> None:

@@ -1,5 +1,4 @@
 import { baseEnvSchema, env, loadConfig, z } from '@iotwins/config';
-import { telemetryStreamEnvShape } from '@iotwins/messaging';
 import type { TelemetryLimits } from '@iotwins/telemetry';
 
 export const ingestEnvSchema = baseEnvSchema.extend({
@@ -37,7 +36,6 @@ export const ingestEnvSchema = baseEnvSchema.extend({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,40}$/, { message: 'expected up to 40 letters, digits, _ and -' })
     .default('iotwins-ingest'),
-  ...telemetryStreamEnvShape,
   INGEST_MAX_BODY_BYTES: env.positiveInt(16 * 1024 * 1024),
   INGEST_MAX_POINTS_PER_BATCH: env.positiveInt(50_000),
   INGEST_MAX_FIELDS_PER_POINT: env.positiveInt(200),
@@ -57,6 +55,11 @@ export const ingestEnvSchema = baseEnvSchema.extend({
     .min(0, { message: 'expected an integer from 0 to 999' })
     .max(999, { message: 'expected an integer from 0 to 999' })
     .optional(),
+  NATS_AUTH_CALLOUT_ISSUER_SEED: z
+    .string()
+    .regex(/^SA[A-Z2-7]{56}$/, { message: 'expected an account nkey seed (SA...)' })
+    .optional(),
+  NATS_TENANT_USER_TTL_SECONDS: env.positiveInt(3600),
 });
 
 export type IngestConfig = z.infer<typeof ingestEnvSchema>;

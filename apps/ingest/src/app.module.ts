@@ -7,6 +7,8 @@ import { InfluxWriteController } from './influx-compat/influx-write.controller';
 import { GrpcIngestServer } from './grpc/grpc-ingest.server';
 import { MqttServer } from './mqtt-server/mqtt.server';
 import { MqttBridge, MqttReadiness } from './mqtt/mqtt.bridge';
+import { NatsAuthCallout } from './nats/auth-callout.service';
+import { IngestRequestResponder } from './nats/ingest-request.responder';
 import { PointsController } from './points/points.controller';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { RedisReadiness } from './rate-limit/redis.client';
@@ -43,7 +45,13 @@ export class IngestModule {
         }),
       ],
       controllers: [PointsController, InfluxWriteController, InfluxPingController],
-      providers: [RequestBodyParsers, GrpcIngestServer, MqttServer],
+      providers: [
+        RequestBodyParsers,
+        GrpcIngestServer,
+        MqttServer,
+        IngestRequestResponder,
+        NatsAuthCallout,
+      ],
     };
   }
 }

@@ -154,6 +154,111 @@ describe('objectstore presigned bulk transfer, edge straight to MinIO', () => {
     expect((await owner.getObject(bucket, 'one.csv')).status).toBe(404);
   });
 
+  describe('a URL holder who adds headers reaches nothing more (scoped STS credentials)', () => {
+    /** The physical S3 bucket of a URL: the first path segment. */
+    const physicalOf = (url: string): string => new URL(url).pathname.split('/')[1]!;
+    const presignOne = async (api: Api, method: string, key: string, target = bucket) => {
+      const response = await presign(api, { method, keys: [key] }, target);
+      expect(response.status).toBe(201);
+      return ((await response.json()) as Presigned).urls[0]!.url;
+    };
+
+    it('is signed with temporary credentials, never the service key', async () => {
+      const url = new URL(await presignOne(gateway, 'PUT', 'scoped/one.csv'));
+      const credential = url.searchParams.get('X-Amz-Credential')!;
+      expect(credential.split('/')[0]).not.toBe(process.env.S3_ACCESS_KEY);
+      expect(url.searchParams.get('X-Amz-Security-Token')).toBeTruthy();
+    });
+
+    it("refuses x-amz-copy-source of another tenant's object; the plain PUT still works", async () => {
+      const bob = owner.as(who.otherTenant);
+      const theirs = bucketName('theirs');
+      expect((await bob.createBucket(theirs)).status).toBe(201);
+      expect((await bob.putObject(theirs, 'secret.txt', 'tenant-b secret')).status).toBe(200);
+      const theirPhysical = physicalOf(await presignOne(bob, 'GET', 'secret.txt', theirs));
+
+      const url = await presignOne(gateway, 'PUT', 'stolen.txt');
+      const copy = await fetch(url, {
+        method: 'PUT',
+        headers: { 'x-amz-copy-source': `/${theirPhysical}/secret.txt` },
+      });
+      expect(copy.status).toBe(403);
+      expect(await copy.text()).toContain('AccessDenied');
+      // Nothing was copied: the key does not exist for tenant-a.
+      expect((await owner.getObject(bucket, 'stolen.txt')).status).toBe(404);
+      // A copy from the tenant's own bucket is refused too: the URL uploads bytes, nothing else.
+      await owner.putObject(bucket, 'mine.txt', 'mine');
+      const own = await fetch(url, {
+        method: 'PUT',
+        headers: { 'x-amz-copy-source': `/${physicalOf(url)}/mine.txt` },
+      });
+      expect(own.status).toBe(403);
+
+      const plain = await fetch(url, { method: 'PUT', body: 'my own bytes' });
+      expect(plain.status).toBe(200);
+      expect(await (await owner.getObject(bucket, 'stolen.txt')).text()).toBe('my own bytes');
+      // Tenant-b's object is as it was.
+      expect(await (await bob.getObject(theirs, 'secret.txt')).text()).toBe('tenant-b secret');
+    });
+
+    it('refuses x-amz-tagging, so a writer cannot make an object public through a URL', async () => {
+      const url = await presignOne(gateway, 'PUT', 'tagged.txt');
+      for (const tagging of ['iotwins-acl=public-read', 'anything=else']) {
+        const tagged = await fetch(url, {
+          method: 'PUT',
+          body: 'should stay private',
+          headers: { 'x-amz-tagging': tagging },
+        });
+        expect(tagged.status).toBe(403);
+      }
+      expect((await owner.getObject(bucket, 'tagged.txt')).status).toBe(404);
+      expect((await fetch(url, { method: 'PUT', body: 'untagged' })).status).toBe(200);
+      const anonymous = await owner
+        .as(undefined)
+        .request('GET', `/v1/public/tenant-a/${bucket}/tagged.txt`);
+      expect(anonymous.status).not.toBe(200);
+      expect(await anonymous.text()).not.toContain('untagged');
+    });
+
+    it('a GET URL reads its one object and no other, whatever the path or headers', async () => {
+      await owner.putObject(bucket, 'g/one.txt', 'one');
+      await owner.putObject(bucket, 'g/two.txt', 'two');
+      const url = await presignOne(gateway, 'GET', 'g/one.txt');
+      expect(await (await fetch(url)).text()).toBe('one');
+      expect((await fetch(url.replace('/g/one.txt?', '/g/two.txt?'))).status).toBe(403);
+      // A PUT with the GET URL's credentials is refused.
+      expect((await fetch(url, { method: 'PUT', body: 'overwrite' })).status).toBe(403);
+      expect(await (await owner.getObject(bucket, 'g/one.txt')).text()).toBe('one');
+    });
+
+    it('every URL of a batch has its own credentials, each refusing copy and tagging', async () => {
+      await owner.putObject(bucket, 'batch-source.txt', 'source');
+      const keys = ['batch/a.txt', 'batch/b.txt', 'batch/c.txt'];
+      const response = await presign(gateway, { method: 'PUT', keys });
+      const { urls } = (await response.json()) as Presigned;
+      const credentials = new Set(
+        urls.map((u) => new URL(u.url).searchParams.get('X-Amz-Credential')!.split('/')[0]),
+      );
+      expect(credentials.size).toBe(keys.length);
+      for (const { url } of urls) {
+        const source = `/${physicalOf(url)}/batch-source.txt`;
+        expect(
+          (await fetch(url, { method: 'PUT', headers: { 'x-amz-copy-source': source } })).status,
+        ).toBe(403);
+        expect(
+          (
+            await fetch(url, {
+              method: 'PUT',
+              body: 'x',
+              headers: { 'x-amz-tagging': 'iotwins-acl=public-read' },
+            })
+          ).status,
+        ).toBe(403);
+        expect((await fetch(url, { method: 'PUT', body: 'ok' })).status).toBe(200);
+      }
+    });
+  });
+
   it('names the public S3 endpoint in its URLs when one is configured', async () => {
     const behindProxy = await startObjectstore({
       S3_PUBLIC_ENDPOINT: 'https://s3.testbed.example:9443',

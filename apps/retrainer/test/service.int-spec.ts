@@ -1,14 +1,35 @@
-import { loadConfig } from '@iotwins/config';
-import { appEnv, describeServiceContract, startServiceApp } from '@iotwins/testing';
-import { retrainerEnvSchema } from '../src/app.config';
-import { APP_NAME, RetrainerModule } from '../src/app.module';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { describeServiceContract, uniqueName } from '@iotwins/testing';
+import { RegistryResponder } from './registry.responder';
+import {
+  TestDatabase,
+  deleteConsumer,
+  natsConnection,
+  retrainerOverrides,
+  startRetrainer,
+} from './retrainer.fixture';
+
+const database = new TestDatabase();
+const consumer = uniqueName('retrainer-contract');
+let registry: RegistryResponder | undefined;
+let nc: NatsConnection | undefined;
+
+afterAll(async () => {
+  if (nc) {
+    await deleteConsumer(nc, consumer);
+    await nc.drain();
+  }
+  await registry?.close();
+  await database.drop();
+});
 
 describeServiceContract(
-  APP_NAME,
-  () =>
-    startServiceApp(
-      RetrainerModule.forRoot(loadConfig(retrainerEnvSchema, appEnv(APP_NAME))),
-      APP_NAME,
-    ),
+  'retrainer',
+  async () => {
+    await database.create();
+    registry = await RegistryResponder.start();
+    nc = await natsConnection();
+    return startRetrainer(retrainerOverrides(database, registry, consumer));
+  },
   ['nats', 'postgresql'],
 );

@@ -10,6 +10,11 @@ import { InfluxReadiness } from './influx/influx.client';
 import { InfluxModule } from './influx/influx.module';
 import { QueryController } from './query/query.controller';
 import { QueryService } from './query/query.service';
+import { TenantQuerySlots } from './query/tenant-query-slots';
+import { RequestBodyParsers } from './body/request-body.parsers';
+import { InfluxQueryController } from './influx-compat/influx-query.controller';
+import { InfluxQueryService } from './influx-compat/influx-query.service';
+import { TenantReaders } from './tenants/tenant-readers.repository';
 import { RetentionController } from './tenants/retention.controller';
 import { TenantDatabases } from './tenants/tenant-databases';
 import { InfluxOutage } from './writer/influx-outage';
@@ -35,7 +40,12 @@ export class TimeseriesModule {
           readinessChecks: [InfluxReadiness],
         }),
       ],
-      controllers: [QueryController, RetentionController, DeadLettersController],
+      controllers: [
+        QueryController,
+        RetentionController,
+        DeadLettersController,
+        InfluxQueryController,
+      ],
       providers: [
         TenantDatabases,
         WriterMetrics,
@@ -46,6 +56,10 @@ export class TimeseriesModule {
         DeadLettersService,
         FieldKeysRepository,
         FieldTypesSeeder,
+        TenantQuerySlots,
+        TenantReaders,
+        InfluxQueryService,
+        RequestBodyParsers,
       ],
     };
   }

@@ -1,6 +1,10 @@
-import { loadConfig } from '@iotwins/config';
+import { loadConfig, z } from '@iotwins/config';
 import { appEnv, startServiceApp, uniqueName, waitFor, type RunningApp } from '@iotwins/testing';
-import { ensureTelemetryStream, telemetryStreamOptions } from '@iotwins/messaging';
+import {
+  ensureTelemetryStream,
+  telemetryStreamEnvShape,
+  telemetryStreamOptions,
+} from '@iotwins/messaging';
 import { timeseriesEnvSchema } from '../src/app.config';
 import { APP_NAME, TimeseriesModule } from '../src/app.module';
 import { natsAsDev, publishTelemetry, storedCount } from './timeseries.fixture';
@@ -25,7 +29,10 @@ describe('consumer lag metric', () => {
 
   it('drops to zero once a backlog that waited for the writer is written', async () => {
     const config = loadConfig(timeseriesEnvSchema, appEnv(APP_NAME));
-    await ensureTelemetryStream(nats.jsm, telemetryStreamOptions(config));
+    await ensureTelemetryStream(
+      nats.jsm,
+      telemetryStreamOptions(loadConfig(z.object(telemetryStreamEnvShape))),
+    );
     const tenant = uniqueName('lag');
     // A backlog published while no writer of this test runs.
     for (let i = 0; i < 30; i++)

@@ -1,6 +1,10 @@
 import { jetstream } from '@nats-io/jetstream';
-import { loadConfig } from '@iotwins/config';
-import { ensureTelemetryStream, telemetryStreamOptions } from '@iotwins/messaging';
+import { loadConfig, z } from '@iotwins/config';
+import {
+  ensureTelemetryStream,
+  telemetryStreamEnvShape,
+  telemetryStreamOptions,
+} from '@iotwins/messaging';
 import { appEnv, startServiceApp, uniqueName, waitFor, type RunningApp } from '@iotwins/testing';
 import { timeseriesEnvSchema } from '../src/app.config';
 import { APP_NAME, TimeseriesModule } from '../src/app.module';
@@ -22,7 +26,10 @@ describe('a TELEMETRY delivery lost with its connection', () => {
     const config = loadConfig(timeseriesEnvSchema, appEnv(APP_NAME));
     const tenant = uniqueName('lost');
     const publisher = await natsAsDev();
-    await ensureTelemetryStream(publisher.jsm, telemetryStreamOptions(config));
+    await ensureTelemetryStream(
+      publisher.jsm,
+      telemetryStreamOptions(loadConfig(z.object(telemetryStreamEnvShape))),
+    );
     await publishTelemetry(publisher.js, tenant, 'm', ['m v=1i 1795514400000000000']);
     await publisher.nc.close();
 

@@ -29,3 +29,4 @@ export {
   type TokenVerifierOptions,
 } from './token-verifier';
 export { CallerDto } from './caller.controller';
+export { influxReaderCredentials, type InfluxReaderCredentials } from './influx-reader.credentials';

@@ -67,6 +67,8 @@ export const baseEnvSchema = z.object({
   NATS_USER: env.nonEmpty('the NATS user name of this service'),
   NATS_PASSWORD: env.nonEmpty('the NATS password of this service'),
   READINESS_TIMEOUT_MS: env.positiveInt(2000),
+  /** When set, GET /metrics needs `Authorization: Bearer <this>` (metrics name tenants). */
+  METRICS_TOKEN: z.string().min(16, { message: 'expected at least 16 characters' }).optional(),
 });
 
 export type BaseEnv = z.infer<typeof baseEnvSchema>;

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import { eventEnvelopeSchema, type EventEnvelope } from './event-envelope';
-import { ensureEventsStream } from './events.stream';
+import { EVENTS_STREAM } from './events.stream';
+import { requireStreams } from './stream.require';
 import { NatsClient } from './nats.connection';
 
 /**
@@ -22,7 +23,7 @@ export class EventPublisher {
   }
 
   private async client(): Promise<JetStreamClient> {
-    this.ready ??= jetstreamManager(this.nats.nc).then(ensureEventsStream);
+    this.ready ??= jetstreamManager(this.nats.nc).then((jsm) => requireStreams(jsm, EVENTS_STREAM));
     try {
       await this.ready;
     } catch (error) {

@@ -32,6 +32,15 @@ export interface FieldTypesMerge {
   conflicts: string[];
 }
 
+/** Operator step (provisionNats): creates the KV bucket if it is missing. */
+export async function ensureFieldTypesKv(nc: NatsConnection, replicas: number): Promise<void> {
+  await new Kvm(nc).create(FIELD_TYPES_BUCKET, {
+    history: 1,
+    replicas,
+    description: 'Field types per tenant and measurement (see docs/telemetry.md)',
+  });
+}
+
 const MERGE_ATTEMPTS = 10;
 
 /**
@@ -42,14 +51,9 @@ const MERGE_ATTEMPTS = 10;
 export class FieldTypesBucket {
   private constructor(private readonly kv: KV) {}
 
-  /** Opens the bucket, creating it when absent (until stream creation is an operator step). */
-  static async open(nc: NatsConnection, replicas = 1): Promise<FieldTypesBucket> {
-    const kv = await new Kvm(nc).create(FIELD_TYPES_BUCKET, {
-      history: 1,
-      replicas,
-      description: 'Field types per tenant and measurement (see docs/telemetry.md)',
-    });
-    return new FieldTypesBucket(kv);
+  /** Opens the bucket: the operator's provisioning step made it (ensureFieldTypesKv). */
+  static async open(nc: NatsConnection): Promise<FieldTypesBucket> {
+    return new FieldTypesBucket(await new Kvm(nc).open(FIELD_TYPES_BUCKET));
   }
 
   async get(tenant: string, measurement: string): Promise<MeasurementFieldTypes> {

@@ -1,5 +1,5 @@
 export { MessagingModule } from './messaging.module';
-export { NatsClient, NatsReadiness, type NatsOptions } from './nats.connection';
+export { NatsClient, NatsReadiness, serviceInboxPrefix, type NatsOptions } from './nats.connection';
 export {
   assertSubjectToken,
   decodeSubjectToken,
@@ -26,6 +26,18 @@ export { createEvent, eventEnvelopeSchema, parseEvent, type EventEnvelope } from
 export { EVENTS_STREAM, EVENTS_SUBJECTS, ensureEventsStream } from './events.stream';
 export { EventPublisher } from './event.publisher';
 export { upsertStream } from './stream.upsert';
+export { requireStreams } from './stream.require';
+export { ensureObservationsStream } from './observations.stream';
+export { ensureNodesStream } from './nodes.stream';
+export { ensureTenantStream, tenantStreamName, type TenantStreamOptions } from './tenant.stream';
+export { ensureS3NotificationsStream } from './s3-notifications.stream';
+export {
+  BUCKET_REGISTRY_KV,
+  BUCKET_REGISTRY_KV_STREAM,
+  ensureBucketRegistryKv,
+} from './objectstore-registry.kv';
+export { provisionNats, type ProvisionOptions } from './provision';
+export { provisionEnvSchema, provisionOptions, type ProvisionEnv } from './provision.env';
 export {
   ObjectstoreEventType,
   S3_NOTIFICATIONS_RELAY_CONSUMER,
@@ -44,6 +56,7 @@ export { consumeUntilStopped, type ConsumeLoop } from './consume.loop';
 export {
   FIELD_TYPES_BUCKET,
   FieldTypesBucket,
+  ensureFieldTypesKv,
   fieldTypeSchema,
   fieldTypesKey,
   measurementFieldTypesSchema,
@@ -55,4 +68,102 @@ export {
   INSTANCE_SLOTS_BUCKET,
   INSTANCE_SLOT_RENEW_MS,
   InstanceSlotLease,
+  ensureInstanceSlotsKv,
 } from './instance-slots.bucket';
+export {
+  ACTUALS_SUBJECTS,
+  MAX_OBSERVATIONS_PER_MESSAGE,
+  OBSERVATIONS_STREAM,
+  OBSERVATION_DEAD_LETTER_REASON_HEADER,
+  PREDICTIONS_SUBJECTS,
+  RETRAINER_OBSERVATIONS_CONSUMER,
+  actualsSubject,
+  observationMessageSchema,
+  observationSchema,
+  observationSubject,
+  observationsDeadLetterSubject,
+  pairingKey,
+  parseObservationMessage,
+  predictionsSubject,
+  type Observation,
+  type ObservationKind,
+  type ObservationMessage,
+} from './observations.subjects';
+export {
+  MONITOR_STATES,
+  RetrainerEventType,
+  modelDeactivatedEventDataSchema,
+  monitorStateChangedEventDataSchema,
+  retrainRequestedEventDataSchema,
+  retrainerEventSubject,
+  retrainerEventsOf,
+  windowEvaluationSchema,
+  type ModelDeactivatedEventData,
+  type MonitorState,
+  type MonitorStateChangedEventData,
+  type RetrainRequestedEventData,
+  type WindowEvaluation,
+} from './retrainer.events';
+export {
+  ModelsEventType,
+  aliasChangedEventDataSchema,
+  deploymentChangedEventDataSchema,
+  modelEventDataSchema,
+  modelsEventSubject,
+  modelsEventsOf,
+  nodeEventDataSchema,
+  versionEventDataSchema,
+  type AliasChangedEventData,
+  type DeploymentChangedEventData,
+  type ModelEventData,
+  type NodeEventData,
+  type VersionEventData,
+} from './models.events';
+export {
+  MODEL_REGISTRY_NODES_CONSUMER,
+  NODES_STREAM,
+  NODES_SUBJECTS,
+  ROLLOUT_STATES,
+  nodeCommandReplySchema,
+  nodeCommandSchema,
+  nodeCommandSubject,
+  nodeHeartbeatSchema,
+  nodeHeartbeatSubject,
+  nodeStatusSchema,
+  nodeStatusSubject,
+  parseNodeSubject,
+  type NodeCommand,
+  type NodeCommandReply,
+  type NodeHeartbeat,
+  type NodeMessageKind,
+  type NodeStatus,
+} from './nodes.subjects';
+export {
+  MODEL_REGISTRY_QUEUE,
+  ModelRegistryRequest,
+  VERSION_STATUSES,
+  aliasRemovedReplySchema,
+  aliasSetRequestSchema,
+  registryProblemSchema,
+  registryVersionReplySchema,
+  versionDeactivateRequestSchema,
+  versionGetRequestSchema,
+  type AliasRemovedReply,
+  type AliasSetRequest,
+  type RegistryProblem,
+  type RegistryVersionReply,
+  type VersionDeactivateRequest,
+  type VersionGetRequest,
+  type VersionStatus,
+} from './model-registry.requests';
+export {
+  INGEST_QUEUE_GROUP,
+  INGEST_REQUEST_SUBJECTS,
+  IngestRequestHeader,
+  ingestAcceptedReplySchema,
+  ingestProblemReplySchema,
+  ingestRequestSubject,
+  tenantInboxPrefix,
+  type IngestAcceptedReply,
+  type IngestProblemReply,
+} from './ingest.requests';

@@ -11,6 +11,16 @@ const LEASE_TTL_MS = 60_000;
 /** Renewed three times per TTL, so one missed renewal does not lose the slot. */
 export const INSTANCE_SLOT_RENEW_MS = LEASE_TTL_MS / 3;
 
+/** Operator step (provisionNats): creates the KV bucket if it is missing. */
+export async function ensureInstanceSlotsKv(nc: NatsConnection, replicas: number): Promise<void> {
+  await new Kvm(nc).create(INSTANCE_SLOTS_BUCKET, {
+    history: 1,
+    ttl: LEASE_TTL_MS,
+    replicas,
+    description: 'Clock slots of the ingest instances (leases)',
+  });
+}
+
 /** One slot held by this process: renew it periodically; `lost` tells when another took it. */
 export class InstanceSlotLease {
   private revision: number;
@@ -31,14 +41,9 @@ export class InstanceSlotLease {
     nc: NatsConnection,
     slots: number,
     holder: string,
-    replicas = 1,
   ): Promise<InstanceSlotLease> {
-    const kv = await new Kvm(nc).create(INSTANCE_SLOTS_BUCKET, {
-      history: 1,
-      ttl: LEASE_TTL_MS,
-      replicas,
-      description: 'Clock slots of the ingest instances (leases)',
-    });
+    // Opened, not created: the operator's provisioning step made it (ensureInstanceSlotsKv).
+    const kv = await new Kvm(nc).open(INSTANCE_SLOTS_BUCKET);
     const start = Math.floor(Math.random() * slots);
     for (let i = 0; i < slots; i++) {
       const slot = (start + i) % slots;

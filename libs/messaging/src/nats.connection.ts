@@ -14,6 +14,11 @@ export interface NatsOptions {
 
 export const NATS_OPTIONS = Symbol('NATS_OPTIONS');
 
+/** The inbox prefix of a service login, _INBOX_<user>; its permissions allow no other. */
+export function serviceInboxPrefix(user: string): string {
+  return `_INBOX_${user}`;
+}
+
 /**
  * The app's one NATS connection. It connects at start, reconnects forever when the server
  * goes away (readiness reports the gap) and drains on shutdown so in-flight publishes finish.
@@ -32,6 +37,9 @@ export class NatsClient implements OnApplicationShutdown {
       user: this.options.user,
       pass: this.options.password,
       name: this.options.name,
+      // Each login may subscribe to its own inbox only (deploy/nats/nats.conf), so no service
+      // can read the replies meant for another.
+      inboxPrefix: serviceInboxPrefix(this.options.user),
       maxReconnectAttempts: -1,
       reconnectTimeWait: 1_000,
       waitOnFirstConnect: true,

@@ -34,9 +34,9 @@ export interface TelemetryStreamOptions {
 export const TIMESERIES_WRITER_ACK_WAIT_MS = 6_000;
 
 /**
- * Creates or updates the TELEMETRY stream and the durable consumer of the timeseries writers.
- * Both ingest and timeseries call it at start: with interest retention a message is kept
- * until that consumer acknowledges it, so the consumer must exist before the first publish.
+ * Operator step (provisionNats): creates or updates the TELEMETRY stream and the durable
+ * consumer of the timeseries writers. With interest retention a message is kept until that
+ * consumer acknowledges it, so the consumer must exist before the first publish.
  * Discard "new" makes a full stream refuse publishes (ingest answers 503) instead of dropping
  * data nobody has written yet.
  */
@@ -55,13 +55,23 @@ export async function ensureTelemetryStream(
     num_replicas: options.replicas,
   };
   await upsertStream(jsm, TELEMETRY_STREAM, config, true);
-  await jsm.consumers.add(TELEMETRY_STREAM, {
-    durable_name: TIMESERIES_WRITER_CONSUMER,
-    ack_policy: AckPolicy.Explicit,
+  const writer = {
     ack_wait: nanos(TIMESERIES_WRITER_ACK_WAIT_MS),
     max_ack_pending: 20_000,
     filter_subject: TELEMETRY_SUBJECTS,
-  });
+  };
+  try {
+    await jsm.consumers.add(TELEMETRY_STREAM, {
+      durable_name: TIMESERIES_WRITER_CONSUMER,
+      ack_policy: AckPolicy.Explicit,
+      ...writer,
+    });
+  } catch (error) {
+    // nats-server 2.10+ refuses to create over a durable with other settings: bring it up
+    // to these (an upgrade that changed the ack wait, say).
+    if (!/already exists/i.test((error as Error).message)) throw error;
+    await jsm.consumers.update(TELEMETRY_STREAM, TIMESERIES_WRITER_CONSUMER, writer);
+  }
 }
 
 /**

@@ -5,3 +5,4 @@ export { MetricsRegistry } from './metrics/metrics.registry';
 export { HealthModule, type HealthOptions } from './health/health.module';
 export { type ReadinessCheck, probeWithTimeout } from './health/readiness-check';
 export { IS_PUBLIC_ROUTE, PUBLIC_ROUTE } from './public-route';
+export { MASK, SECRET_HEADERS, redactHeaders, redactUrl } from './logging/secret-redaction';

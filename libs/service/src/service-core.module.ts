@@ -41,7 +41,7 @@ export class ServiceCoreModule {
       imports: [
         AppConfigModule.forRoot(config),
         LoggingModule.forRoot({ appName, level: config.LOG_LEVEL }),
-        MetricsModule.forRoot(appName),
+        MetricsModule.forRoot(appName, config.METRICS_TOKEN),
         AuthModule.forRoot({
           issuer: config.AUTH_ISSUER,
           audience: config.AUTH_AUDIENCE,

@@ -3,6 +3,7 @@ import { parse as parseQueryString } from 'node:querystring';
 import { DynamicModule, INestApplication, Type, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { MicroserviceOptions } from '@nestjs/microservices';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { MetricsRegistry, REQUEST_ID_HEADER, requestIdFrom } from '@iotwins/observability';
 import { Logger } from 'nestjs-pino';
@@ -15,6 +16,13 @@ export interface ServiceOptions {
   version?: string;
   /** Largest request body accepted, in bytes, before any parsing work. */
   bodyLimitBytes?: number;
+  /**
+   * @nestjs/microservices transports the app also serves (request-reply over NATS), started
+   * with the app and closed with it. Given the validated config of the app.
+   */
+  // The config type is the app's own; any app config is a BaseEnv and more.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  microservices?: (config: any) => MicroserviceOptions[];
 }
 
 /**

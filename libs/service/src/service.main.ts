@@ -28,5 +28,8 @@ export async function runService<C extends Listenable>(
     throw error;
   }
   const app = await createServiceApp(buildModule(config), options);
+  for (const microservice of options.microservices?.(config) ?? [])
+    app.connectMicroservice(microservice);
+  await app.startAllMicroservices();
   await app.listen({ port: config.PORT, host: config.HOST });
 }

@@ -7,3 +7,9 @@ export {
   type StreamUploadResult,
 } from './multipart.upload';
 export { isS3NotFound, isS3Unavailable, s3ErrorCode } from './s3.errors';
+export { objectSessionPolicy, type PresignMethod } from './object-session.policy';
+export {
+  ScopedCredentialsUnavailableError,
+  ScopedUrlSigner,
+  type ScopedUrlSignerOptions,
+} from './scoped-url.signer';

@@ -7,6 +7,8 @@ export interface S3Options {
   endpoint: string;
   accessKey: string;
   secretKey: string;
+  /** Set with temporary (STS) credentials. */
+  sessionToken?: string;
   region?: string;
 }
 
@@ -22,6 +24,7 @@ export function createS3Client(options: S3Options): Client {
     useSSL,
     accessKey: options.accessKey,
     secretKey: options.secretKey,
+    sessionToken: options.sessionToken,
     region: options.region ?? 'us-east-1',
     pathStyle: true,
   });

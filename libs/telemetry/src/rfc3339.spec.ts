@@ -32,3 +32,9 @@ describe('RFC 3339 with nanoseconds', () => {
     }
   });
 });
+
+describe('parseRfc3339Nanoseconds, years before 100', () => {
+  it('keeps the year as written (Date.UTC would read 0001 as 1901)', () => {
+    expect(parseRfc3339Nanoseconds('0001-01-01T00:00:00Z')).toBe(-62_135_596_800_000_000_000n);
+  });
+});

@@ -30,7 +30,10 @@ export function parseRfc3339Nanoseconds(text: string): bigint | undefined {
   const s = Number(second);
   if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || s > 59)
     return undefined;
-  const epochMs = Date.UTC(y, mo - 1, d, h, mi, s);
+  // Date.UTC reads years 0-99 as 1900-1999; setUTCFullYear takes the year as written.
+  const date = new Date(Date.UTC(2000, 0, 1, h, mi, s));
+  date.setUTCFullYear(y, mo - 1, d);
+  const epochMs = date.getTime();
   let nanos = BigInt(epochMs) * 1_000_000n + BigInt(fraction.padEnd(9, '0'));
   if (zone !== 'Z' && zone !== 'z') {
     const offsetMinutesTotal = Number(offsetHours) * 60 + Number(offsetMinutes);

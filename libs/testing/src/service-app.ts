@@ -1,4 +1,5 @@
 import type { DynamicModule } from '@nestjs/common';
+import type { MicroserviceOptions } from '@nestjs/microservices';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createServiceApp } from '@iotwins/service';
 
@@ -9,8 +10,14 @@ export interface RunningApp {
 }
 
 /** Boots an app as main.ts does, on a free loopback port, so tests call it over real HTTP. */
-export async function startServiceApp(module: DynamicModule, appName: string): Promise<RunningApp> {
+export async function startServiceApp(
+  module: DynamicModule,
+  appName: string,
+  microservices: MicroserviceOptions[] = [],
+): Promise<RunningApp> {
   const app = await createServiceApp(module, { appName, description: `${appName} under test` });
+  for (const microservice of microservices) app.connectMicroservice(microservice);
+  await app.startAllMicroservices();
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();
   if (address === null || typeof address === 'string')

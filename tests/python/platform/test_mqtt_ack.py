@@ -1,4 +1,4 @@
-"""A PUBACK from ingest's MQTT endpoint means stored; a refused payload says why (ADR 0007).
+"""A PUBACK from ingest's MQTT endpoint means stored; a refused payload says why (ADR 0009).
 Driven with paho-mqtt, the Python client gateways use."""
 
 import threading

@@ -1,21 +1,16 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { APP_CONFIG } from '@iotwins/config';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { FieldTypesBucket, NatsClient, type FieldTypesMerge } from '@iotwins/messaging';
 import type { StoredFieldType } from '@iotwins/telemetry';
-import type { IngestConfig } from '../app.config';
 
 /** The only place ingest talks to the field-type bucket (NATS KV). */
 @Injectable()
 export class FieldTypesRepository implements OnModuleInit {
   private bucket!: FieldTypesBucket;
 
-  constructor(
-    private readonly nats: NatsClient,
-    @Inject(APP_CONFIG) private readonly config: IngestConfig,
-  ) {}
+  constructor(private readonly nats: NatsClient) {}
 
   async onModuleInit(): Promise<void> {
-    this.bucket = await FieldTypesBucket.open(this.nats.nc, this.config.TELEMETRY_STREAM_REPLICAS);
+    this.bucket = await FieldTypesBucket.open(this.nats.nc);
   }
 
   /** Registers fields unless they are stored with another type; answers what is stored. */

@@ -15,7 +15,7 @@ import { IngestService } from '../telemetry/ingest.service';
 import { MqttConnection } from './mqtt-connection';
 
 /**
- * The ingest MQTT endpoint (ADR 0007): devices publish to ingest itself, so a PUBACK is sent
+ * The ingest MQTT endpoint (ADR 0009): devices publish to ingest itself, so a PUBACK is sent
  * only once the message is in JetStream, and a refused payload gets an MQTT 5 reason code.
  */
 @Injectable()

@@ -52,7 +52,6 @@ export class RequestClock implements OnModuleInit, OnApplicationShutdown {
       this.nats.nc,
       INSTANCE_SLOTS,
       `${hostname()}:${process.pid}`,
-      this.config.TELEMETRY_STREAM_REPLICAS,
     );
     this.clock = new ServerClock(this.lease.slot);
   }

@@ -6,10 +6,10 @@ import { APP_CONFIG } from '@iotwins/config';
 import { ProblemException } from '@iotwins/http';
 import {
   NatsClient,
+  TELEMETRY_STREAM,
   TelemetryHeader,
   encodeSubjectToken,
-  ensureTelemetryStream,
-  telemetryStreamOptions,
+  requireStreams,
   telemetrySubject,
 } from '@iotwins/messaging';
 import type { LineBatch } from '@iotwins/telemetry';
@@ -47,7 +47,8 @@ export class TelemetryPublisher implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     const jsm = await jetstreamManager(this.nats.nc);
-    await ensureTelemetryStream(jsm, telemetryStreamOptions(this.config));
+    // The operator's provisioning step made the stream; this login may not.
+    await requireStreams(jsm, TELEMETRY_STREAM);
     this.js = jetstream(this.nats.nc, { timeout: this.config.INGEST_PUBLISH_TIMEOUT_MS });
   }
 

@@ -1,11 +1,8 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Kvm, type KV } from '@nats-io/kv';
 import { z } from 'zod';
-import { NatsClient } from '@iotwins/messaging';
+import { BUCKET_REGISTRY_KV, NatsClient } from '@iotwins/messaging';
 import { ACLS } from '../access/acl';
-
-/** The KV bucket of bucket records. Renaming it strands existing records: a migration. */
-export const BUCKET_REGISTRY_KV = 'objectstore_buckets';
 
 const bucketRecordSchema = z.object({
   tenant: z.string(),
@@ -41,7 +38,8 @@ export class BucketRegistry implements OnModuleInit, OnApplicationShutdown {
   constructor(private readonly nats: NatsClient) {}
 
   async onModuleInit(): Promise<void> {
-    this.kv = await new Kvm(this.nats.nc).create(BUCKET_REGISTRY_KV, { history: 1 });
+    // Opened, not created: the operator's provisioning step made it (provisionNats).
+    this.kv = await new Kvm(this.nats.nc).open(BUCKET_REGISTRY_KV);
     await this.watch(this.kv);
   }
 

@@ -5,35 +5,24 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { nanos } from '@nats-io/nats-core';
-import {
-  AckPolicy,
-  RetentionPolicy,
-  StorageType,
-  jetstream,
-  jetstreamManager,
-  type JsMsg,
-} from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
 import { APP_CONFIG } from '@iotwins/config';
 import {
   EventPublisher,
   NatsClient,
   S3_NOTIFICATIONS_RELAY_CONSUMER,
   S3_NOTIFICATIONS_STREAM,
-  S3_NOTIFICATIONS_SUBJECT,
   consumeUntilStopped,
   createEvent,
   objectstoreEventSubject,
+  requireStreams,
   type ConsumeLoop,
-  upsertStream,
 } from '@iotwins/messaging';
 import type { ObjectstoreConfig } from '../app.config';
 import { APP_NAME } from '../app.name';
 import { BucketRegistry } from '../buckets/bucket.registry';
 import { s3NotificationSchema, translateRecord } from './s3-notification';
 
-/** How long MinIO's notifications wait for the relay before they expire. */
-const NOTIFICATIONS_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
 const RETRY_DELAY_MS = 2_000;
 
 /**
@@ -57,23 +46,8 @@ export class S3EventRelay implements OnApplicationBootstrap, OnApplicationShutdo
 
   async onApplicationBootstrap(): Promise<void> {
     const jsm = await jetstreamManager(this.nats.nc);
-    // The stream must exist before MinIO's first notification, or MinIO keeps retrying it.
-    await upsertStream(
-      jsm,
-      S3_NOTIFICATIONS_STREAM,
-      {
-        subjects: [S3_NOTIFICATIONS_SUBJECT],
-        retention: RetentionPolicy.Limits,
-        storage: StorageType.File,
-        max_age: nanos(NOTIFICATIONS_MAX_AGE_MS),
-      },
-      false,
-    );
-    await jsm.consumers.add(S3_NOTIFICATIONS_STREAM, {
-      durable_name: S3_NOTIFICATIONS_RELAY_CONSUMER,
-      ack_policy: AckPolicy.Explicit,
-      ack_wait: nanos(30_000),
-    });
+    // The operator's provisioning step made the stream and the durable; this login may not.
+    await requireStreams(jsm, S3_NOTIFICATIONS_STREAM);
     if (!this.config.OBJECTSTORE_EVENT_RELAY_ENABLED) return;
     const consumer = await jetstream(this.nats.nc).consumers.get(
       S3_NOTIFICATIONS_STREAM,

@@ -45,10 +45,7 @@ export class FieldTypesSeeder implements OnApplicationBootstrap, OnApplicationSh
   async seed(): Promise<number> {
     let fields = 0;
     try {
-      this.bucket ??= await FieldTypesBucket.open(
-        this.nats.nc,
-        this.config.TELEMETRY_STREAM_REPLICAS,
-      );
+      this.bucket ??= await FieldTypesBucket.open(this.nats.nc);
       for (const tenant of await this.fieldKeys.tenants()) {
         for (const [measurement, types] of await this.fieldKeys.fieldTypes(tenant)) {
           await this.bucket.merge(tenant, measurement, types, true);

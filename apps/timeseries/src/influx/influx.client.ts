@@ -13,6 +13,7 @@ export interface InfluxOptions {
 export const INFLUX_OPTIONS = Symbol('INFLUX_OPTIONS');
 
 const WRITE_TIMEOUT_MS = 30_000;
+const DEFAULT_QUERY_TIMEOUT_MS = 60_000;
 const NEWLINE = Buffer.from('\n');
 
 /** InfluxDB answers errors as JSON `{ "error": ... }`, and some in plain text. */
@@ -100,8 +101,12 @@ export class InfluxClient implements OnModuleDestroy {
    * Runs an InfluxQL statement. Times come as epoch nanoseconds and every number as its exact
    * text (NumberText): JSON.parse would round 64-bit integers and nanosecond times.
    */
-  async query(statement: string, database?: string): Promise<InfluxQueryResult> {
-    const response = await this.post(statement, database);
+  async query(
+    statement: string,
+    database?: string,
+    timeoutMs = DEFAULT_QUERY_TIMEOUT_MS,
+  ): Promise<InfluxQueryResult> {
+    const response = await this.post(statement, database, {}, timeoutMs);
     const result = parseLossless(
       await response.text(),
       undefined,
@@ -155,10 +160,36 @@ export class InfluxClient implements OnModuleDestroy {
     return chunk;
   }
 
+  /**
+   * Runs a client's /query request in InfluxDB as another (read-only) user, so InfluxDB's own
+   * authorization decides what it may see. The answer comes back as InfluxDB gave it.
+   */
+  async queryAs(
+    credentials: { user: string; password: string },
+    params: URLSearchParams,
+    timeoutMs: number,
+  ): Promise<{ status: number; contentType: string; body: string }> {
+    const response = await fetch(new URL('/query', this.options.url), {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: params,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    return {
+      status: response.status,
+      contentType: response.headers.get('content-type') ?? 'application/json',
+      body: await response.text(),
+    };
+  }
+
   private post(
     statement: string,
     database: string | undefined,
     extra: Record<string, string> = {},
+    timeoutMs = DEFAULT_QUERY_TIMEOUT_MS,
   ): Promise<Response> {
     const body = new URLSearchParams({ q: statement, epoch: 'ns', ...extra });
     if (database !== undefined) body.set('db', database);
@@ -169,8 +200,9 @@ export class InfluxClient implements OnModuleDestroy {
         'content-type': 'application/x-www-form-urlencoded',
       },
       body,
-      // An export streams for as long as it takes; a plain query gets a minute.
-      signal: extra.chunked ? undefined : AbortSignal.timeout(60_000),
+      // An export streams for as long as it takes; a plain query gets its timeout. InfluxDB
+      // kills a query whose client went away, so the abort ends the work there too.
+      signal: extra.chunked ? undefined : AbortSignal.timeout(timeoutMs),
     });
   }
 }

@@ -1,5 +1,5 @@
 import { formatRfc3339Nanoseconds } from '@iotwins/telemetry';
-import { NumberText, type InfluxClient } from '../influx/influx.client';
+import { NumberText, type InfluxClient, type InfluxQueryResult } from '../influx/influx.client';
 import { tenantDatabase } from '../influx/influxql';
 import { buildExportStatement } from './influxql.builder';
 import type { FieldKey } from './query.service';
@@ -24,6 +24,35 @@ function cellText(value: unknown): string {
 }
 
 /**
+ * Starts the export's query and reads its first chunk, so that InfluxDB refusing the query or
+ * being down surfaces here, while the answer can still be a proper problem (the caller reads
+ * the first item of the stream before it sends a status), and not as a cut-off 200.
+ */
+async function openChunks(
+  influx: InfluxClient,
+  tenant: string,
+  query: Pick<PointsQuery, 'measurement' | 'startNs' | 'endNs' | 'tags'>,
+): Promise<AsyncIterable<InfluxQueryResult> | InfluxQueryResult[]> {
+  const statement = buildExportStatement(tenantDatabase(tenant), query);
+  const iterator = influx.queryChunks(statement, tenantDatabase(tenant));
+  let first: IteratorResult<InfluxQueryResult>;
+  try {
+    first = await iterator.next();
+  } catch (error) {
+    // A tenant that never wrote has no database yet: its export is empty, not an error.
+    if (/database not found/i.test((error as Error).message)) return [];
+    throw error;
+  }
+  return {
+    async *[Symbol.asyncIterator]() {
+      if (first.done) return;
+      yield first.value;
+      yield* iterator;
+    },
+  };
+}
+
+/**
  * Streams every point of a range as CSV in the same column format the CSV write API reads
  * (time, tag:<key>, field:<name>:<type>), one InfluxDB chunk in memory at a time.
  */
@@ -34,9 +63,9 @@ export async function* exportCsv(
   tagKeys: string[],
   fieldKeys: FieldKey[],
 ): AsyncGenerator<string> {
+  const chunks = await openChunks(influx, tenant, query);
   yield `${['time', ...tagKeys.map((k) => csvCell(`tag:${k}`)), ...fieldKeys.map((f) => csvCell(`field:${f.name}:${CSV_TYPE[f.type]}`))].join(',')}\n`;
-  const statement = buildExportStatement(tenantDatabase(tenant), query);
-  for await (const chunk of influx.queryChunks(statement, tenantDatabase(tenant))) {
+  for await (const chunk of chunks) {
     let lines = '';
     for (const series of chunk.results?.[0]?.series ?? []) {
       const tags = series.tags ?? {};
@@ -61,8 +90,11 @@ export async function* exportNdjson(
   fieldKeys: FieldKey[],
 ): AsyncGenerator<string> {
   const types = new Map(fieldKeys.map((field) => [field.name, field.type]));
-  const statement = buildExportStatement(tenantDatabase(tenant), query);
-  for await (const chunk of influx.queryChunks(statement, tenantDatabase(tenant))) {
+  const chunks = await openChunks(influx, tenant, query);
+  // Something is yielded before the first point, so the caller can prime the stream (see
+  // openChunks) without reading a whole chunk ahead.
+  yield '';
+  for await (const chunk of chunks) {
     let lines = '';
     for (const series of chunk.results?.[0]?.series ?? []) {
       const tags = Object.fromEntries(

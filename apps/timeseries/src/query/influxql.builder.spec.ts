@@ -2,7 +2,7 @@ import { ProblemException } from '@iotwins/http';
 import { buildLastStatement, buildPointsStatement } from './influxql.builder';
 import { parsePointsQuery } from './points-query';
 
-const limits = { maxLimit: 10_000, defaultLimit: 1_000 };
+const limits = { maxLimit: 10_000, defaultLimit: 1_000, maxWindows: 10_000 };
 const now = 1_000_000_000_000n;
 
 describe('points queries', () => {

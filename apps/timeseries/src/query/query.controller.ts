@@ -15,8 +15,9 @@ import { ProblemException } from '@iotwins/http';
 import type { TimeseriesConfig } from '../app.config';
 import { InfluxClient } from '../influx/influx.client';
 import { exportCsv, exportNdjson } from './export.stream';
-import { parsePointsQuery, type PointsQuery } from './points-query';
-import { QueryService, type FieldKey } from './query.service';
+import { assertQueryName, parsePointsQuery, type PointsQuery } from './points-query';
+import { TenantQuerySlots } from './tenant-query-slots';
+import { QueryService, queryProblem, type FieldKey } from './query.service';
 import type { SeriesOut } from './series.converter';
 
 const RANGE_PARAMS = [
@@ -37,6 +38,7 @@ export class QueryController {
   constructor(
     private readonly queries: QueryService,
     private readonly influx: InfluxClient,
+    private readonly slots: TenantQuerySlots,
     @Inject(APP_CONFIG) private readonly config: TimeseriesConfig,
   ) {}
 
@@ -52,6 +54,7 @@ export class QueryController {
     @CurrentCaller() caller: Caller,
     @Param('measurement') measurement: string,
   ): Promise<{ tagKeys: string[] }> {
+    assertQueryName('measurement', measurement);
     return { tagKeys: await this.queries.tagKeys(caller.tenant, measurement) };
   }
 
@@ -62,6 +65,8 @@ export class QueryController {
     @Param('measurement') measurement: string,
     @Param('key') key: string,
   ): Promise<{ values: string[] }> {
+    assertQueryName('measurement', measurement);
+    assertQueryName('key', key);
     return { values: await this.queries.tagValues(caller.tenant, measurement, key) };
   }
 
@@ -71,6 +76,7 @@ export class QueryController {
     @CurrentCaller() caller: Caller,
     @Param('measurement') measurement: string,
   ): Promise<{ fields: FieldKey[] }> {
+    assertQueryName('measurement', measurement);
     return { fields: await this.queries.fieldKeys(caller.tenant, measurement) };
   }
 
@@ -150,31 +156,54 @@ export class QueryController {
     }
     const parsed: PointsQuery = parsePointsQuery(measurement, range, this.limits());
     const fields = await this.queries.fieldKeys(caller.tenant, measurement);
-    const source =
+    const tagKeys = format === 'csv' ? await this.queries.tagKeys(caller.tenant, measurement) : [];
+    // The export holds one of the tenant's query slots for as long as it streams.
+    const release = this.slots.acquire(caller.tenant);
+    const source = releasing(
       format === 'csv'
-        ? exportCsv(
-            this.influx,
-            caller.tenant,
-            parsed,
-            await this.queries.tagKeys(caller.tenant, measurement),
-            fields,
-          )
-        : exportNdjson(this.influx, caller.tenant, parsed, fields);
+        ? exportCsv(this.influx, caller.tenant, parsed, tagKeys, fields)
+        : exportNdjson(this.influx, caller.tenant, parsed, fields),
+      release,
+    );
+    // The first item comes after InfluxDB accepted the query: a refusal or an outage is still
+    // answered with its own status here, not as a 200 cut off after the headers.
+    let first: IteratorResult<string>;
+    try {
+      first = await source.next();
+    } catch (error) {
+      await source.return(undefined);
+      throw queryProblem(error, this.config.TIMESERIES_QUERY_TIMEOUT_MS);
+    }
     const filename = `${measurement.replace(/[^A-Za-z0-9_-]/g, '_')}.${format}`;
     await reply
       .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson')
       .header('content-disposition', `attachment; filename="${filename}"`)
-      .send(Readable.from(source));
+      .send(Readable.from(prepend(first, source)));
   }
 
   private limits() {
     return {
       maxLimit: this.config.TIMESERIES_QUERY_MAX_LIMIT,
       defaultLimit: this.config.TIMESERIES_QUERY_DEFAULT_LIMIT,
+      maxWindows: this.config.TIMESERIES_QUERY_MAX_WINDOWS,
     };
   }
 }
 
 function onlyTags(query: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(query).filter(([name]) => name.startsWith('tag.')));
+}
+
+async function* releasing<T>(source: AsyncGenerator<T>, release: () => void): AsyncGenerator<T> {
+  try {
+    yield* source;
+  } finally {
+    release();
+  }
+}
+
+async function* prepend<T>(first: IteratorResult<T>, rest: AsyncGenerator<T>): AsyncGenerator<T> {
+  if (first.done) return;
+  yield first.value;
+  yield* rest;
 }

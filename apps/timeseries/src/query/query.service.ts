@@ -1,5 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG } from '@iotwins/config';
 import { ProblemException } from '@iotwins/http';
+import type { TimeseriesConfig } from '../app.config';
 import { InfluxClient, type InfluxQueryResult } from '../influx/influx.client';
 import { tenantDatabase } from '../influx/influxql';
 import {
@@ -11,6 +13,7 @@ import {
   showTagValues,
 } from './influxql.builder';
 import type { PointsQuery } from './points-query';
+import { TenantQuerySlots } from './tenant-query-slots';
 import {
   columnOf,
   convertSeries,
@@ -27,7 +30,11 @@ export interface FieldKey {
 /** Answers queries on one tenant's database; the tenant always comes from the caller's token. */
 @Injectable()
 export class QueryService {
-  constructor(private readonly influx: InfluxClient) {}
+  constructor(
+    private readonly influx: InfluxClient,
+    private readonly slots: TenantQuerySlots,
+    @Inject(APP_CONFIG) private readonly config: TimeseriesConfig,
+  ) {}
 
   async measurements(tenant: string): Promise<string[]> {
     return firstColumn(await this.run(tenant, (db) => showMeasurements(db)));
@@ -90,12 +97,54 @@ export class QueryService {
   }
 
   private async run(tenant: string, statement: (database: string) => string) {
-    try {
-      return await this.influx.query(statement(tenantDatabase(tenant)), tenantDatabase(tenant));
-    } catch (error) {
-      // A tenant that never wrote has no database yet: that is an empty answer, not an error.
-      if (/database not found/i.test((error as Error).message)) return { results: [] };
-      throw ProblemException.of(502, 'influxdb-error', 'InfluxDB could not answer the query');
-    }
+    const timeoutMs = this.config.TIMESERIES_QUERY_TIMEOUT_MS;
+    return this.slots
+      .run(tenant, async () => {
+        try {
+          return await this.influx.query(
+            statement(tenantDatabase(tenant)),
+            tenantDatabase(tenant),
+            timeoutMs,
+          );
+        } catch (error) {
+          throw queryProblem(error, timeoutMs);
+        }
+      })
+      .catch((error: unknown) => {
+        // A tenant that never wrote has no database yet: that is an empty answer, not an error.
+        if (error instanceof DatabaseNotFound) return { results: [] };
+        throw error;
+      });
   }
+}
+
+class DatabaseNotFound extends Error {}
+
+/**
+ * What a failed InfluxDB query means to the caller: a query that ran past its time is the
+ * caller's to narrow (400, naming the limit); InfluxDB unreachable is 503 with Retry-After.
+ */
+export function queryProblem(error: unknown, timeoutMs: number): Error {
+  const name = (error as { name?: string }).name;
+  const message = (error as Error).message ?? '';
+  if (/database not found/i.test(message)) return new DatabaseNotFound(message);
+  if (name === 'TimeoutError' || name === 'AbortError')
+    return ProblemException.of(
+      400,
+      'query-timeout',
+      `The query ran longer than ${timeoutMs} ms (TIMESERIES_QUERY_TIMEOUT_MS) and was stopped; narrow the range or widen every`,
+      { limit: 'TIMESERIES_QUERY_TIMEOUT_MS', value: timeoutMs },
+    );
+  if (
+    message === 'fetch failed' ||
+    /ECONNREFUSED|ECONNRESET/.test(String((error as { cause?: unknown }).cause))
+  )
+    return ProblemException.of(
+      503,
+      'influxdb-unavailable',
+      'InfluxDB cannot be reached; try again shortly',
+      {},
+      { 'Retry-After': '5' },
+    );
+  return ProblemException.of(502, 'influxdb-error', 'InfluxDB could not answer the query');
 }

@@ -17,14 +17,13 @@ import { APP_CONFIG } from '@iotwins/config';
 import {
   NatsClient,
   TELEMETRY_STREAM,
+  DEAD_LETTER_STREAM,
   TIMESERIES_WRITER_CONSUMER,
   TIMESERIES_WRITER_ACK_WAIT_MS,
   TelemetryHeader,
   consumeUntilStopped,
-  ensureDeadLetterStream,
-  ensureTelemetryStream,
+  requireStreams,
   telemetryDeadLetterSubject,
-  telemetryStreamOptions,
 } from '@iotwins/messaging';
 import type { TimeseriesConfig } from '../app.config';
 import { InfluxClient } from '../influx/influx.client';
@@ -34,6 +33,7 @@ import { InfluxOutage } from './influx-outage';
 import { WriterMetrics } from './writer.metrics';
 import { classifyWrite, redeliveryDelayMs, type WriteOutcome } from './write-outcome';
 import { takeBatch } from './write-batch';
+import { tenantOf } from './message-tenant';
 
 /** Largest single write to InfluxDB; its own default limit is 25 MB. */
 const MAX_WRITE_BYTES = 8 * 1024 * 1024;
@@ -69,8 +69,8 @@ export class TelemetryWriter implements OnApplicationBootstrap, OnApplicationShu
 
   async onApplicationBootstrap(): Promise<void> {
     const jsm = await jetstreamManager(this.nats.nc);
-    await ensureTelemetryStream(jsm, telemetryStreamOptions(this.config));
-    await ensureDeadLetterStream(jsm);
+    // The operator's provisioning step made the streams and the durable; this login may not.
+    await requireStreams(jsm, TELEMETRY_STREAM, DEAD_LETTER_STREAM);
     this.js = jetstream(this.nats.nc);
     if (!this.config.TIMESERIES_WRITER_ENABLED) return;
     const consumer = await this.js.consumers.get(TELEMETRY_STREAM, TIMESERIES_WRITER_CONSUMER);
@@ -159,7 +159,11 @@ export class TelemetryWriter implements OnApplicationBootstrap, OnApplicationShu
   private async handle(messages: JsMsg[]): Promise<void> {
     const byTenant = new Map<string, JsMsg[]>();
     for (const message of messages) {
-      const tenant = message.headers?.get(TelemetryHeader.Tenant) ?? '';
+      const tenant = tenantOf(message);
+      if (typeof tenant !== 'string') {
+        await this.deadLetter(tenant.deadLetterAs, message, tenant.reason);
+        continue;
+      }
       let group = byTenant.get(tenant);
       if (!group) byTenant.set(tenant, (group = []));
       group.push(message);
@@ -168,12 +172,6 @@ export class TelemetryWriter implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async writeTenant(tenant: string, messages: JsMsg[]): Promise<void> {
-    if (tenant === '') {
-      // Not from ingest: no tenant database to write to. Dead-letter it under "unknown".
-      for (const message of messages)
-        await this.deadLetter('unknown', message, 'telemetry message without a tenant header');
-      return;
-    }
     // takeBatch keeps a batch, and so each tenant's share of it, within MAX_WRITE_BYTES.
     let outcome = await this.write(tenant, messages);
     // An outage is waited out with the batch in hand and the batch retried as a whole; it is
@@ -269,7 +267,7 @@ export class TelemetryWriter implements OnApplicationBootstrap, OnApplicationShu
     return message;
   }
 
-  /** Acknowledges a message whose points InfluxDB holds, or whose dead letter is stored. */
+  /** Acknowledges a message whose points InfluxDB holds. */
   private done(message: JsMsg): void {
     this.failures.forget(message.seq);
     this.settled(message).ack();
@@ -297,9 +295,11 @@ export class TelemetryWriter implements OnApplicationBootstrap, OnApplicationShu
     }
     this.metrics.deadLetters.inc({ tenant });
     this.logger.warn({ tenant, reason, seq: message.seq }, 'telemetry batch dead-lettered');
-    // Acknowledged, not terminated: the dead letter holds the data now, and +TERM with a
-    // reason is not understood by every NATS server version (2.9 redelivers it).
-    this.done(message);
+    // Terminated with the reason: the dead letter holds the data now, and the consumer's
+    // advisory says why it was never written (nats-server 2.9, which redelivered such
+    // messages, is no longer used).
+    this.failures.forget(message.seq);
+    this.settled(message).term(`dead-lettered: ${reason.slice(0, 200)}`);
   }
 
   private async recordLag(consumer: Consumer): Promise<void> {

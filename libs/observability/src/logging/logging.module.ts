@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id';
+import { redactHeaders, redactUrl } from './secret-redaction';
 
 export interface LoggingOptions {
   appName: string;
@@ -36,6 +37,9 @@ export class LoggingModule {
               const tenant = (req as IncomingMessage & { tenant?: string }).tenant;
               return tenant === undefined ? {} : { tenant };
             },
+            // Credentials never reach a log: the serializers below mask the query parameters
+            // and headers that carry them (see secret-redaction.ts); these paths are a second
+            // net for anything logged beside the request.
             redact: {
               paths: [
                 'req.headers.authorization',
@@ -58,8 +62,12 @@ export class LoggingModule {
               }) => ({
                 id: req.id,
                 method: req.method,
-                url: req.url,
-                headers: req.headers,
+                url: redactUrl(req.url),
+                headers: redactHeaders(req.headers),
+              }),
+              res: (res: { statusCode: number; headers?: Record<string, unknown> }) => ({
+                statusCode: res.statusCode,
+                headers: res.headers === undefined ? undefined : redactHeaders(res.headers),
               }),
             },
           },

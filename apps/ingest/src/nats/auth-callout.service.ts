@@ -1,0 +1,137 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import type { Msg, Subscription } from '@nats-io/nats-core';
+import {
+  decode,
+  encodeAuthorizationResponse,
+  encodeUser,
+  fromSeed,
+  type AuthorizationRequest,
+  type ConnectOpts,
+  type KeyPair,
+} from '@nats-io/jwt';
+import { decodeJwt } from 'jose';
+import { Counter } from 'prom-client';
+import { ClientSecretExchange, InvalidTokenError, TokenVerifier, type Caller } from '@iotwins/auth';
+import { APP_CONFIG } from '@iotwins/config';
+import { NatsClient, isSubjectToken } from '@iotwins/messaging';
+import { MetricsRegistry } from '@iotwins/observability';
+import type { IngestConfig } from '../app.config';
+import { tenantPermissions } from './tenant-permissions';
+
+/** Where nats-server asks the auth service (in the callout account, PLATFORM). */
+const AUTH_CALLOUT_SUBJECT = '$SYS.REQ.USER.AUTH';
+/** The account users are placed in; deploy/nats/nats.conf. */
+const TENANT_ACCOUNT = 'PLATFORM';
+
+interface Identity {
+  caller: Caller;
+  /** Seconds since the epoch after which the NATS user must authenticate again. */
+  expiresAt: number;
+}
+
+/**
+ * NATS auth callout: nats-server sends every CONNECT that is not a service login here. The
+ * client presents a Keycloak access token (`token`) or a Keycloak client id and secret
+ * (`user` and `password`, exchanged like /write does); a verified identity gets a user JWT,
+ * signed with the callout issuer key, holding the permissions of its own tenant only. Any
+ * failure answers with an error, and the server refuses the connection.
+ */
+@Injectable()
+export class NatsAuthCallout implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(NatsAuthCallout.name);
+  private readonly verdicts: Counter<'outcome'>;
+  private subscription: Subscription | undefined;
+  private issuer: KeyPair | undefined;
+
+  constructor(
+    private readonly nats: NatsClient,
+    private readonly verifier: TokenVerifier,
+    private readonly exchange: ClientSecretExchange,
+    @Inject(APP_CONFIG) private readonly config: IngestConfig,
+    metrics: MetricsRegistry,
+  ) {
+    this.verdicts = new Counter({
+      name: 'ingest_nats_auth_callouts_total',
+      help: 'NATS auth callout verdicts (authorized, refused, failed)',
+      labelNames: ['outcome'],
+      registers: [metrics.registry],
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    const seed = this.config.NATS_AUTH_CALLOUT_ISSUER_SEED;
+    if (!seed) return; // this replica does not answer callouts
+    this.issuer = fromSeed(new TextEncoder().encode(seed));
+    this.subscription = this.nats.nc.subscribe(AUTH_CALLOUT_SUBJECT, {
+      queue: 'ingest-auth-callout',
+      callback: (_error, message) => void this.answer(message),
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.subscription?.drain();
+  }
+
+  private async answer(message: Msg): Promise<void> {
+    let request: AuthorizationRequest;
+    try {
+      request = decode<AuthorizationRequest>(message.string()).nats as AuthorizationRequest;
+    } catch {
+      this.verdicts.inc({ outcome: 'failed' });
+      return; // not a request from the server; it times out whoever sent it
+    }
+    const userKey = request.user_nkey;
+    const serverId = request.server_id.id;
+    let verdict: { jwt?: string; error?: string };
+    try {
+      const { caller, expiresAt } = await this.identify(request.connect_opts);
+      // Permissions are built from the tenant name: it must be exactly one subject token.
+      if (!isSubjectToken(caller.tenant))
+        throw new InvalidTokenError(`tenant "${caller.tenant}" cannot be used on NATS`);
+      const jwt = await encodeUser(
+        `${caller.tenant}/${caller.clientId ?? caller.subject}`,
+        userKey,
+        this.issuer!,
+        { ...tenantPermissions(caller) },
+        { aud: TENANT_ACCOUNT, exp: expiresAt },
+      );
+      verdict = { jwt };
+      this.verdicts.inc({ outcome: 'authorized' });
+    } catch (error) {
+      const refused = error instanceof InvalidTokenError;
+      verdict = {
+        error: refused ? (error as Error).message : 'the identity provider could not be reached',
+      };
+      this.verdicts.inc({ outcome: refused ? 'refused' : 'failed' });
+      if (!refused) this.logger.warn({ err: (error as Error).message }, 'NATS auth callout failed');
+    }
+    message.respond(
+      await encodeAuthorizationResponse(userKey, serverId, this.issuer!, verdict, {}),
+    );
+  }
+
+  private async identify(options: ConnectOpts): Promise<Identity> {
+    const now = Math.floor(Date.now() / 1000);
+    const longest = now + this.config.NATS_TENANT_USER_TTL_SECONDS;
+    if (options.auth_token) {
+      const caller = await this.verifier.verify(options.auth_token);
+      // The NATS user lives no longer than the token it was issued for.
+      const tokenExpiry = decodeJwt(options.auth_token).exp ?? now;
+      return { caller, expiresAt: Math.min(tokenExpiry, longest) };
+    }
+    if (options.user && options.pass) {
+      // Client id and secret: each (re)connect exchanges them anew, so the user may live long.
+      const token = await this.exchange.exchange(options.user, options.pass);
+      return { caller: await this.verifier.verify(token), expiresAt: longest };
+    }
+    throw new InvalidTokenError(
+      'present a Keycloak access token (token) or a client id and secret (user, password)',
+    );
+  }
+}

@@ -1,0 +1,2 @@
+/** The app's name in logs, metrics, events and the OpenAPI document. */
+export const APP_NAME = 'model-registry';

@@ -1,0 +1,123 @@
+import type { Observation, ObservationKind } from '@iotwins/messaging';
+
+export interface PendingObservation {
+  tenant: string;
+  model: string;
+  pairKey: string;
+  kind: ObservationKind;
+  observation: Observation;
+  receivedAt: number;
+  expiresAt: number;
+}
+
+/** Identity of a pending row: one per tenant, model, pairing key and kind. */
+export function pendingId(
+  p: Pick<PendingObservation, 'tenant' | 'model' | 'pairKey' | 'kind'>,
+): string {
+  return `${p.tenant}\u0000${p.model}\u0000${p.pairKey}\u0000${p.kind}`;
+}
+
+export interface PairChanges {
+  added(pending: PendingObservation): void;
+  removed(pending: PendingObservation): void;
+}
+
+/**
+ * Predictions and actuals waiting for their counterpart, in memory (mirrored in PostgreSQL
+ * at each commit). Map order is arrival order, which is also expiry order for one TTL, so a
+ * sweep stops at the first entry that has not expired.
+ */
+export class ObservationPairer {
+  private readonly pending = new Map<string, PendingObservation>();
+  /** Waiting predictions and actuals per tenant and model, kept as entries come and go. */
+  private readonly perModel = new Map<string, { predictions: number; actuals: number }>();
+
+  constructor(private readonly changes: PairChanges) {}
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  restore(rows: PendingObservation[]): void {
+    for (const row of rows) this.keep(pendingId(row), row);
+  }
+
+  /**
+   * Offers one observation: returns its waiting counterpart (and forgets it), or keeps it
+   * waiting until `expiresAt`. A repeated key replaces the earlier one.
+   */
+  offer(
+    tenant: string,
+    model: string,
+    kind: ObservationKind,
+    pairKey: string,
+    observation: Observation,
+    receivedAt: number,
+    ttlMs: number,
+  ): PendingObservation | undefined {
+    const base = `${tenant}\u0000${model}\u0000${pairKey}\u0000`;
+    const otherId = base + (kind === 'prediction' ? 'actual' : 'prediction');
+    const other = this.pending.get(otherId);
+    if (other) {
+      this.drop(otherId, other);
+      return other;
+    }
+    const entry: PendingObservation = {
+      tenant,
+      model,
+      pairKey,
+      kind,
+      observation,
+      receivedAt,
+      expiresAt: receivedAt + ttlMs,
+    };
+    const id = base + kind;
+    const previous = this.pending.get(id);
+    if (previous) this.drop(id, previous);
+    this.keep(id, entry);
+    this.changes.added(entry);
+    return undefined;
+  }
+
+  /** Removes and returns what expired by `now`. */
+  expire(now: number): PendingObservation[] {
+    const expired: PendingObservation[] = [];
+    for (const [id, entry] of this.pending) {
+      if (entry.expiresAt > now) {
+        // Arrival order is near expiry order; an entry stored late from a replay may sit
+        // behind a younger one, so keep scanning a little beyond the first live entry.
+        if (entry.receivedAt > now) break;
+        continue;
+      }
+      this.drop(id, entry);
+      expired.push(entry);
+    }
+    return expired;
+  }
+
+  countFor(tenant: string, model: string): { predictions: number; actuals: number } {
+    return { ...(this.perModel.get(`${tenant}\u0000${model}`) ?? { predictions: 0, actuals: 0 }) };
+  }
+
+  private keep(id: string, entry: PendingObservation): void {
+    this.pending.set(id, entry);
+    this.tally(entry, 1);
+  }
+
+  private drop(id: string, entry: PendingObservation): void {
+    this.pending.delete(id);
+    this.tally(entry, -1);
+    this.changes.removed(entry);
+  }
+
+  private tally(entry: PendingObservation, by: 1 | -1): void {
+    const key = `${entry.tenant}\u0000${entry.model}`;
+    let counts = this.perModel.get(key);
+    if (!counts) {
+      counts = { predictions: 0, actuals: 0 };
+      this.perModel.set(key, counts);
+    }
+    if (entry.kind === 'prediction') counts.predictions += by;
+    else counts.actuals += by;
+  }
+}

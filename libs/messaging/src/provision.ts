@@ -1,0 +1,47 @@
+import type { NatsConnection } from '@nats-io/nats-core';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { ensureEventsStream } from './events.stream';
+import { ensureFieldTypesKv } from './field-types.bucket';
+import { ensureInstanceSlotsKv } from './instance-slots.bucket';
+import { ensureNodesStream } from './nodes.stream';
+import { ensureBucketRegistryKv } from './objectstore-registry.kv';
+import { ensureObservationsStream } from './observations.stream';
+import { ensureS3NotificationsStream } from './s3-notifications.stream';
+import {
+  ensureDeadLetterStream,
+  ensureTelemetryStream,
+  type TelemetryStreamOptions,
+} from './telemetry.stream';
+import { ensureTenantStream, type TenantStreamOptions } from './tenant.stream';
+
+export interface ProvisionOptions {
+  telemetry: TelemetryStreamOptions;
+  /** Tenants that get a TENANT_<tenant> stream for durable subscriptions. */
+  tenants: readonly string[];
+  tenantStream: TenantStreamOptions;
+}
+
+/**
+ * The operator's provisioning step: every stream, durable consumer and KV bucket of the
+ * platform, created or brought up to date. Only the operator login may run it; service
+ * logins may not create streams and only check that theirs exist. Idempotent: run it after
+ * every NATS start or upgrade.
+ */
+export async function provisionNats(
+  nc: NatsConnection,
+  options: ProvisionOptions,
+): Promise<string[]> {
+  const jsm = await jetstreamManager(nc);
+  await ensureTelemetryStream(jsm, options.telemetry);
+  await ensureDeadLetterStream(jsm);
+  await ensureEventsStream(jsm);
+  await ensureS3NotificationsStream(jsm);
+  await ensureObservationsStream(jsm);
+  await ensureNodesStream(jsm);
+  await ensureBucketRegistryKv(nc);
+  await ensureFieldTypesKv(nc, options.telemetry.replicas);
+  await ensureInstanceSlotsKv(nc, options.telemetry.replicas);
+  // Tenant streams source TELEMETRY and EVENTS, so those come first.
+  for (const tenant of options.tenants) await ensureTenantStream(jsm, tenant, options.tenantStream);
+  return (await jsm.streams.names().next()).sort();
+}
