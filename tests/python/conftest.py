@@ -70,11 +70,15 @@ def _free_port() -> int:
 
 
 class AppProcess:
-    def __init__(self, name: str, process: subprocess.Popen, base_url: str, log: Path):
+    def __init__(
+        self, name: str, process: subprocess.Popen, base_url: str, log: Path, mqtt_port: int
+    ):
         self.name = name
         self.process = process
         self.base_url = base_url
         self.log = log
+        # The port of ingest's own MQTT endpoint (ADR 0009).
+        self.mqtt_port = mqtt_port
 
     def stop(self) -> None:
         self.process.terminate()
@@ -88,6 +92,7 @@ def start_app(name: str, tmp_dir: Path, overrides: dict[str, str] | None = None)
     """Runs apps/<name>/dist/main.js (built by `pnpm build`) with its own NATS login and
     waits until /health/ready answers 200."""
     port = _free_port()
+    mqtt_port = _free_port()
     nats_password = env(f"NATS_{name.upper().replace('-', '_')}_PASSWORD")
     child_env = {
         **os.environ,
@@ -95,6 +100,7 @@ def start_app(name: str, tmp_dir: Path, overrides: dict[str, str] | None = None)
         "NATS_PASSWORD": nats_password,
         "PORT": str(port),
         "GRPC_PORT": str(_free_port()),
+        "MQTT_SERVER_PORT": str(mqtt_port),
         "HOST": "127.0.0.1",
         "LOG_LEVEL": "warn",
         **(overrides or {}),
@@ -113,7 +119,7 @@ def start_app(name: str, tmp_dir: Path, overrides: dict[str, str] | None = None)
             raise RuntimeError(f"{name} exited while starting:\n{log.read_text()[-4000:]}")
         try:
             if requests.get(f"{base_url}/health/ready", timeout=2).status_code == 200:
-                return AppProcess(name, process, base_url, log)
+                return AppProcess(name, process, base_url, log, mqtt_port)
         except requests.ConnectionError:
             pass
         time.sleep(0.3)

@@ -11,6 +11,13 @@ export const ingestEnvSchema = baseEnvSchema.extend({
     .min(0, { message: 'expected a TCP port number (0-65535; 0 picks a free one)' })
     .max(65535, { message: 'expected a TCP port number (0-65535; 0 picks a free one)' })
     .default(50051),
+  MQTT_SERVER_ENABLED: env.bool(true),
+  MQTT_SERVER_PORT: z.coerce
+    .number({ message: 'expected a TCP port number (0-65535; 0 picks a free one)' })
+    .int({ message: 'expected a TCP port number (0-65535; 0 picks a free one)' })
+    .min(0, { message: 'expected a TCP port number (0-65535; 0 picks a free one)' })
+    .max(65535, { message: 'expected a TCP port number (0-65535; 0 picks a free one)' })
+    .default(1884),
   MQTT_ENABLED: env.bool(true),
   MQTT_URL: env.url(['mqtt', 'mqtts', 'tcp', 'ssl', 'ws', 'wss']),
   MQTT_USER: env.nonEmpty('the MQTT user of the ingest bridge'),
@@ -49,6 +56,13 @@ export const ingestEnvSchema = baseEnvSchema.extend({
     .refine((value) => Buffer.from(value, 'base64').length === 32, {
       message: 'expected 32 bytes in base64 (openssl rand -base64 32)',
     })
+    .optional(),
+  // Unset: the instance leases a free slot in NATS KV (see RequestClock).
+  INGEST_INSTANCE_SLOT: z.coerce
+    .number({ message: 'expected an integer from 0 to 999' })
+    .int({ message: 'expected an integer from 0 to 999' })
+    .min(0, { message: 'expected an integer from 0 to 999' })
+    .max(999, { message: 'expected an integer from 0 to 999' })
     .optional(),
   NATS_AUTH_CALLOUT_ISSUER_SEED: z
     .string()

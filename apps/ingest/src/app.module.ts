@@ -9,6 +9,7 @@ import { ConnectorsController } from './connectors/connectors.controller';
 import { ConnectorsRepository } from './connectors/connectors.repository';
 import { ConnectorsService } from './connectors/connectors.service';
 import { GrpcIngestServer } from './grpc/grpc-ingest.server';
+import { MqttServer } from './mqtt-server/mqtt.server';
 import { MqttBridge, MqttReadiness } from './mqtt/mqtt.bridge';
 import { NatsAuthCallout } from './nats/auth-callout.service';
 import { IngestRequestResponder } from './nats/ingest-request.responder';
@@ -17,6 +18,10 @@ import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { RedisReadiness } from './rate-limit/redis.client';
 import { IngestService } from './telemetry/ingest.service';
 import { TelemetryPublisher } from './telemetry/telemetry.publisher';
+import { IngestMetrics } from './telemetry/ingest.metrics';
+import { RequestClock } from './telemetry/request.clock';
+import { FieldTypeRegistry } from './field-types/field-type.registry';
+import { FieldTypesRepository } from './field-types/field-types.repository';
 
 export const APP_NAME = 'ingest';
 
@@ -32,7 +37,11 @@ export class IngestModule {
           config,
           readinessChecks: [RedisReadiness, MqttReadiness],
           providers: [
+            IngestMetrics,
             TelemetryPublisher,
+            FieldTypesRepository,
+            FieldTypeRegistry,
+            RequestClock,
             IngestService,
             MqttBridge,
             MqttReadiness,
@@ -48,7 +57,13 @@ export class IngestModule {
         InfluxWriteController,
         InfluxPingController,
       ],
-      providers: [RequestBodyParsers, GrpcIngestServer, IngestRequestResponder, NatsAuthCallout],
+      providers: [
+        RequestBodyParsers,
+        GrpcIngestServer,
+        MqttServer,
+        IngestRequestResponder,
+        NatsAuthCallout,
+      ],
     };
   }
 }

@@ -17,6 +17,7 @@ export const timeseriesEnvSchema = baseEnvSchema.extend({
     })
     .default('0s'),
   TIMESERIES_WRITER_ENABLED: env.bool(true),
+  TIMESERIES_FIELD_TYPES_SEED_SECONDS: env.nonNegativeInt(300),
   TIMESERIES_WRITER_CONCURRENCY: env.positiveInt(2),
   TIMESERIES_WRITER_BATCH_MESSAGES: env.positiveInt(256),
   TIMESERIES_WRITER_MAX_FAILURES: env.positiveInt(5),

@@ -4,6 +4,8 @@ import type { TimeseriesConfig } from './app.config';
 import { DeadLettersController } from './dead-letters/dead-letters.controller';
 import { DeadLettersRepository } from './dead-letters/dead-letters.repository';
 import { DeadLettersService } from './dead-letters/dead-letters.service';
+import { FieldKeysRepository } from './field-types/field-keys.repository';
+import { FieldTypesSeeder } from './field-types/field-types.seeder';
 import { InfluxReadiness } from './influx/influx.client';
 import { InfluxModule } from './influx/influx.module';
 import { QueryController } from './query/query.controller';
@@ -52,6 +54,8 @@ export class TimeseriesModule {
         QueryService,
         DeadLettersRepository,
         DeadLettersService,
+        FieldKeysRepository,
+        FieldTypesSeeder,
         TenantQuerySlots,
         TenantReaders,
         InfluxQueryService,

@@ -66,7 +66,8 @@ export class AuthGuard implements CanActivate {
         401,
         'missing-token',
         'This operation needs a bearer access token',
-        {},
+        // InfluxDB clients (Telegraf, client libraries) log the `error` member of a 401.
+        { error: 'unable to parse authentication credentials' },
         {
           'WWW-Authenticate': `Bearer realm="${REALM}"`,
         },
@@ -104,7 +105,7 @@ function invalidToken(reason: string): ProblemException {
     401,
     'invalid-token',
     reason,
-    {},
+    { error: `authorization failed: ${reason}` },
     {
       'WWW-Authenticate': `Bearer realm="${REALM}", error="invalid_token", error_description="${description}"`,
     },

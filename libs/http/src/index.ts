@@ -7,3 +7,4 @@ export {
   type ProblemItem,
 } from './problem-details';
 export { ProblemDetailsFilter, requestIdOf, toProblem } from './problem-details.filter';
+export { MAX_JSON_DEPTH, jsonDeeperThan, parseJsonBody } from './json-body';

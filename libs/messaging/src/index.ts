@@ -54,6 +54,23 @@ export {
 } from './objectstore.events';
 export { consumeUntilStopped, type ConsumeLoop } from './consume.loop';
 export {
+  FIELD_TYPES_BUCKET,
+  FieldTypesBucket,
+  ensureFieldTypesKv,
+  fieldTypeSchema,
+  fieldTypesKey,
+  measurementFieldTypesSchema,
+  type FieldTypeName,
+  type FieldTypesMerge,
+  type MeasurementFieldTypes,
+} from './field-types.bucket';
+export {
+  INSTANCE_SLOTS_BUCKET,
+  INSTANCE_SLOT_RENEW_MS,
+  InstanceSlotLease,
+  ensureInstanceSlotsKv,
+} from './instance-slots.bucket';
+export {
   ACTUALS_SUBJECTS,
   MAX_OBSERVATIONS_PER_MESSAGE,
   OBSERVATIONS_STREAM,

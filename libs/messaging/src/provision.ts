@@ -2,6 +2,8 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { ensureConnectorsKv } from './connectors.kv';
 import { ensureEventsStream } from './events.stream';
+import { ensureFieldTypesKv } from './field-types.bucket';
+import { ensureInstanceSlotsKv } from './instance-slots.bucket';
 import { ensureNodesStream } from './nodes.stream';
 import { ensureBucketRegistryKv } from './objectstore-registry.kv';
 import { ensureObservationsStream } from './observations.stream';
@@ -40,6 +42,8 @@ export async function provisionNats(
   await ensureNodesStream(jsm);
   await ensureBucketRegistryKv(nc);
   await ensureConnectorsKv(nc);
+  await ensureFieldTypesKv(nc, options.telemetry.replicas);
+  await ensureInstanceSlotsKv(nc, options.telemetry.replicas);
   // Tenant streams source TELEMETRY and EVENTS, so those come first.
   for (const tenant of options.tenants) await ensureTenantStream(jsm, tenant, options.tenantStream);
   return (await jsm.streams.names().next()).sort();

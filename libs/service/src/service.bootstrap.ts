@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { parse as parseQueryString } from 'node:querystring';
 import { DynamicModule, INestApplication, Type, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -6,7 +7,7 @@ import type { MicroserviceOptions } from '@nestjs/microservices';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { MetricsRegistry, REQUEST_ID_HEADER, requestIdFrom } from '@iotwins/observability';
 import { Logger } from 'nestjs-pino';
-import { ProblemDetailsFilter } from '@iotwins/http';
+import { ProblemDetailsFilter, parseJsonBody } from '@iotwins/http';
 
 export interface ServiceOptions {
   /** Name of the app, as in logs, metrics and the OpenAPI document. */
@@ -37,7 +38,29 @@ export async function createServiceApp(
     // One request id for Fastify, the logs and the problem details: the caller's when safe.
     genReqId: (request: IncomingMessage) => requestIdFrom(request.headers[REQUEST_ID_HEADER]),
   });
+  // One JSON parser for every app: hostile nesting and invalid JSON are 400s. Registered
+  // here instead of by Nest (bodyParser: false below), before the modules start, so an app
+  // with its own body parsers (ingest) may replace them.
+  const fastify = adapter.getInstance();
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: options.bodyLimitBytes ?? 1024 * 1024 },
+    (_request, body, done) => done(null, { ...parseQueryString(String(body)) }),
+  );
+  fastify.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string', bodyLimit: options.bodyLimitBytes ?? 1024 * 1024 },
+    (_request, body, done) => {
+      try {
+        done(null, parseJsonBody(String(body)));
+      } catch (error) {
+        done(error as Error);
+      }
+    },
+  );
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
+    bodyParser: false,
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));

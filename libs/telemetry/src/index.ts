@@ -12,6 +12,7 @@ export {
   type Point,
   type Precision,
 } from './point';
+export { INSTANCE_SLOTS, ServerClock } from './server-clock';
 export { DEFAULT_TELEMETRY_LIMITS, type TelemetryLimits } from './telemetry-limits';
 export { PointError, checkPointLimits, checkPointShape, type PointShape } from './point.validation';
 export { scanLineProtocol, type ScannedBatch } from './line-protocol.scanner';
@@ -27,3 +28,14 @@ export { serializePoint, serializePoints } from './line-protocol.serializer';
 export { parseJsonPoints, type JsonPointError, type JsonPointsOptions } from './json-points.parser';
 export { CsvHeaderError, parseCsvPoints, type CsvPointsOptions } from './csv-points.parser';
 export { formatRfc3339Nanoseconds, parseRfc3339Nanoseconds } from './rfc3339';
+export {
+  RequestFieldTypes,
+  STORED_FIELD_TYPES,
+  checkFieldTypes,
+  checkPointFieldTypes,
+  fieldTypeConflict,
+  storedFieldType,
+  type FieldTypeLookup,
+  type PointFieldTypeError,
+  type StoredFieldType,
+} from './field-types';

@@ -1,5 +1,6 @@
 import type { LineProtocolOptions } from './line-protocol.parser';
 import type { TelemetryLimits } from './telemetry-limits';
+import { checkFieldTypes, type RequestFieldTypes, type StoredFieldType } from './field-types';
 
 const COMMA = 44;
 const SPACE = 32;
@@ -35,6 +36,9 @@ const BOOLEANS = ['t', 'T', 'f', 'F', 'true', 'True', 'TRUE', 'false', 'False', 
 );
 const TIME = Buffer.from('time');
 
+/** The types a plain value can have, by the code plainValue answers (-1: not plain). */
+const PLAIN_TYPES: readonly StoredFieldType[] = ['float', 'integer', 'boolean'];
+
 /**
  * Accepts, straight from the bytes of a request body, the lines the ingest path sees most:
  * printable ASCII without escapes or string values, float, integer or boolean fields, and a
@@ -50,6 +54,14 @@ export class PlainLineBytes {
   private readonly minTimestamp: Buffer | undefined;
   private readonly keyStarts: Int32Array;
   private readonly keyEnds: Int32Array;
+  private readonly fieldTypes: RequestFieldTypes | undefined;
+  private readonly types: Int8Array;
+  /** The fields (keys and types) of the last line whose types were checked, and its measurement. */
+  private readonly shapeStarts: Int32Array;
+  private readonly shapeEnds: Int32Array;
+  private readonly shapeTypes: Int8Array;
+  private shapeFields = 0;
+  private shapeMeasurement: string | undefined;
   private lastStart = -1;
   private lastEnd = -1;
   private lastMeasurement = '';
@@ -67,6 +79,11 @@ export class PlainLineBytes {
     const keys = Math.max(this.limits.maxTagsPerPoint, this.limits.maxFieldsPerPoint) + 1;
     this.keyStarts = new Int32Array(keys);
     this.keyEnds = new Int32Array(keys);
+    this.fieldTypes = options.fieldTypes;
+    this.types = new Int8Array(keys);
+    this.shapeStarts = new Int32Array(keys);
+    this.shapeEnds = new Int32Array(keys);
+    this.shapeTypes = new Int8Array(keys);
   }
 
   /** The measurement of the line at start..end when it is plain and valid, else undefined. */
@@ -113,7 +130,9 @@ export class PlainLineBytes {
         if (!isPlain(body[pos]!)) return undefined;
         pos++;
       }
-      if (!this.plainValue(valueStart, pos)) return undefined;
+      const type = this.plainValue(valueStart, pos);
+      if (type < 0) return undefined;
+      this.types[fields - 1] = type;
       if (pos >= end || body[pos] !== COMMA) break;
       pos++;
     }
@@ -124,7 +143,46 @@ export class PlainLineBytes {
     while (pos < end && isDigit(body[pos]!)) pos++;
     if (pos !== end || pos === timestampStart) return undefined;
     if (!this.inTimeRange(timestampStart, end)) return undefined;
-    return this.measurement(start, measurementEnd);
+    const measurement = this.measurement(start, measurementEnd);
+    // A conflicting line goes the slow way, which names the conflict.
+    if (this.fieldTypes && !this.typesAgree(measurement, fields)) return undefined;
+    return measurement;
+  }
+
+  /**
+   * Checks the field types of a valid line, and records them. Lines of one body mostly repeat
+   * the fields of the line before, with the same types: those are known to agree, so the
+   * registry is asked only when the measurement, a key or a type changes.
+   */
+  private typesAgree(measurement: string, fields: number): boolean {
+    if (measurement === this.shapeMeasurement && fields === this.shapeFields) {
+      let same = true;
+      for (let i = 0; i < fields && same; i++) {
+        same =
+          this.types[i] === this.shapeTypes[i] &&
+          this.sameBytes(
+            this.shapeStarts[i]!,
+            this.shapeEnds[i]!,
+            this.keyStarts[i]!,
+            this.keyEnds[i]!,
+          );
+      }
+      if (same) return true;
+    }
+    const entries: (readonly [string, StoredFieldType])[] = [];
+    for (let i = 0; i < fields; i++) {
+      entries.push([
+        this.body.toString('latin1', this.keyStarts[i]!, this.keyEnds[i]!),
+        PLAIN_TYPES[this.types[i]!]!,
+      ]);
+    }
+    if (checkFieldTypes(this.fieldTypes!, measurement, entries) !== undefined) return false;
+    this.shapeMeasurement = measurement;
+    this.shapeFields = fields;
+    this.shapeStarts.set(this.keyStarts.subarray(0, fields));
+    this.shapeEnds.set(this.keyEnds.subarray(0, fields));
+    this.shapeTypes.set(this.types.subarray(0, fields));
+    return true;
   }
 
   /** End of a tag key, tag value or field key: the next unescaped ",", " " or "=". */
@@ -151,19 +209,22 @@ export class PlainLineBytes {
     return true;
   }
 
-  /** A float, an integer within 64 bits or a boolean; unsigned values are rewritten, so no. */
-  private plainValue(start: number, end: number): boolean {
+  /**
+   * A float (0), an integer within 64 bits (1) or a boolean (2); -1 for anything else.
+   * Unsigned values are rewritten, so they are not plain.
+   */
+  private plainValue(start: number, end: number): number {
     const { body } = this;
-    if (end === start) return false;
+    if (end === start) return -1;
     const last = body[end - 1]!;
-    if (last === LOWER_U) return false;
+    if (last === LOWER_U) return -1;
     let pos = start;
     if (body[pos] === MINUS || body[pos] === PLUS) pos++;
     if (last === LOWER_I) {
       const digits = end - 1 - pos;
-      if (digits < 1 || digits > SAFE_INTEGER_DIGITS) return false;
-      for (; pos < end - 1; pos++) if (!isDigit(body[pos]!)) return false;
-      return true;
+      if (digits < 1 || digits > SAFE_INTEGER_DIGITS) return -1;
+      for (; pos < end - 1; pos++) if (!isDigit(body[pos]!)) return -1;
+      return 1;
     }
     const whole = pos;
     while (pos < end && isDigit(body[pos]!)) pos++;
@@ -173,10 +234,10 @@ export class PlainLineBytes {
       while (pos < end && isDigit(body[pos]!)) pos++;
       digits += pos - fraction;
     }
-    if (pos === end) return digits > 0 && digits < SAFE_FLOAT_DIGITS;
+    if (pos === end) return digits > 0 && digits < SAFE_FLOAT_DIGITS ? 0 : -1;
     // Exponents may overflow to infinity; the full scanner decides those.
-    if (body[pos] === LOWER_E || body[pos] === UPPER_E) return false;
-    return BOOLEANS.some((text) => this.equals(start, end, text));
+    if (body[pos] === LOWER_E || body[pos] === UPPER_E) return -1;
+    return BOOLEANS.some((text) => this.equals(start, end, text)) ? 2 : -1;
   }
 
   private inTimeRange(start: number, end: number): boolean {

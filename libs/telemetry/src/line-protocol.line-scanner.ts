@@ -5,13 +5,16 @@ import {
   LineSyntaxError,
   TIMESTAMP,
   UINTEGER,
+  checkLineFieldTypes,
   parseLine,
+  trimLine,
   truncate,
   type LineProtocolOptions,
 } from './line-protocol.parser';
 import { serializePoint } from './line-protocol.serializer';
 import { INT64_MAX, INT64_MIN, UINT64_MAX, toNanoseconds } from './point';
 import { checkPointLimits, checkPointShape } from './point.validation';
+import { checkFieldTypes, storedFieldType, type StoredFieldType } from './field-types';
 
 /** A point ready for the store: its measurement (for routing) and its line protocol. */
 export interface SerializedPoint {
@@ -34,6 +37,7 @@ export function scanLine(line: string, options: LineProtocolOptions): Serialized
 function fullPath(line: string, options: LineProtocolOptions): SerializedPoint {
   const point = parseLine(line, options);
   checkPointLimits(point, options.limits);
+  checkLineFieldTypes(point, options);
   return { measurement: point.measurement, line: serializePoint(point) };
 }
 
@@ -73,8 +77,11 @@ function scanPlainLine(line: string, options: LineProtocolOptions): SerializedPo
   }
   if (line.charCodeAt(pos) !== 32) throw new LineSyntaxError('missing fields');
   pos += 1;
+  // Extra spaces between sections, and repeated field keys, are the full parser's to rewrite.
+  if (line.charCodeAt(pos) === 32) return undefined;
 
   const fieldKeys: string[] = [];
+  const fieldTypes: StoredFieldType[] = [];
   let unsigned = false;
   for (;;) {
     const key = token(true, 'field key');
@@ -85,11 +92,13 @@ function scanPlainLine(line: string, options: LineProtocolOptions): SerializedPo
       );
     }
     pos += 1;
-    if (fieldKeys.includes(key)) throw new LineSyntaxError(`duplicate field "${key}"`);
+    if (fieldKeys.includes(key)) return undefined;
     fieldKeys.push(key);
     const start = pos;
     while (pos < line.length && line.charCodeAt(pos) !== 44 && line.charCodeAt(pos) !== 32) pos++;
-    if (checkValue(line.slice(start, pos), key) === 'uinteger') unsigned = true;
+    const type = checkValue(line.slice(start, pos), key);
+    if (type === 'uinteger') unsigned = true;
+    fieldTypes.push(storedFieldType(type, limits.unsignedAsInteger));
     if (line.charCodeAt(pos) !== 44) break;
     pos += 1;
   }
@@ -103,7 +112,7 @@ function scanPlainLine(line: string, options: LineProtocolOptions): SerializedPo
         `unexpected character "${line[pos]}" after field "${fieldKeys[fieldKeys.length - 1]}"`,
       );
     }
-    text = line.slice(pos + 1).trim();
+    text = trimLine(line.slice(pos + 1));
     if (!TIMESTAMP.test(text)) throw new LineSyntaxError(`invalid timestamp "${text}"`);
     timestamp =
       options.precision === 'ns' ? BigInt(text) : toNanoseconds(BigInt(text), options.precision);
@@ -111,12 +120,19 @@ function scanPlainLine(line: string, options: LineProtocolOptions): SerializedPo
 
   checkPointShape({ measurement, tagKeys, tagValues, fieldKeys, timestamp }, limits);
   if (unsigned && limits.unsignedAsInteger) return undefined;
+  if (options.fieldTypes) {
+    const conflict = checkFieldTypes(
+      options.fieldTypes,
+      measurement,
+      fieldKeys.map((key, i) => [key, fieldTypes[i]!] as const),
+    );
+    if (conflict !== undefined) throw new LineSyntaxError(conflict);
+  }
+  const canonical = text !== undefined && text.length + 1 === line.length - fieldsEnd;
   return {
     measurement,
     line:
-      text !== undefined && options.precision === 'ns'
-        ? line
-        : `${line.slice(0, fieldsEnd)} ${timestamp}`,
+      canonical && options.precision === 'ns' ? line : `${line.slice(0, fieldsEnd)} ${timestamp}`,
   };
 }
 

@@ -9,6 +9,7 @@ import {
 } from './point';
 import type { TelemetryLimits } from './telemetry-limits';
 import { checkPointLimits } from './point.validation';
+import { checkFieldTypes, storedFieldType, type RequestFieldTypes } from './field-types';
 
 export interface LineError {
   /** 1-based line number in the body. */
@@ -28,6 +29,11 @@ export interface LineProtocolOptions {
   /** Timestamp given to lines without one, in nanoseconds (InfluxDB uses its write time). */
   defaultTimestamp: bigint;
   limits: TelemetryLimits;
+  /**
+   * Field types the lines must agree with (the store's, then earlier lines'); a line that
+   * conflicts is refused with InfluxDB's reason. Without it, types are not checked.
+   */
+  fieldTypes?: RequestFieldTypes;
 }
 
 export class LineSyntaxError extends Error {}
@@ -62,6 +68,7 @@ export function parseLineProtocol(body: string, options: LineProtocolOptions): P
     try {
       const point = parseLine(line, options);
       checkPointLimits(point, options.limits);
+      checkLineFieldTypes(point, options);
       points.push(point);
       return true;
     } catch (error) {
@@ -94,12 +101,42 @@ export function forEachLine(
     for (let i = start; i < end; i++) if (body.charCodeAt(i) === 10) lineNumber += 1;
     const raw = body.slice(start, end).replace(/\r$/, '');
     start = end + 1;
-    const line = raw.trim();
+    const line = trimLine(raw);
     if (line.length === 0 || line.startsWith('#')) continue;
     if (taken >= maxPoints) return true;
     if (visit(line, firstLine)) taken += 1;
   }
   return false;
+}
+
+/**
+ * A line without the spaces and tabs around it. InfluxDB trims only those: a line ending in
+ * another control character (\v, \f) is refused, not silently cleaned.
+ */
+export function trimLine(line: string): string {
+  let start = 0;
+  let end = line.length;
+  while (start < end && isBlank(line.charCodeAt(start))) start++;
+  while (end > start && isBlank(line.charCodeAt(end - 1))) end--;
+  return start === 0 && end === line.length ? line : line.slice(start, end);
+}
+
+function isBlank(code: number): boolean {
+  return code === 32 || code === 9;
+}
+
+/** Refuses a point whose field types conflict with the store's or earlier lines'. */
+export function checkLineFieldTypes(point: Point, options: LineProtocolOptions): void {
+  if (!options.fieldTypes) return;
+  const conflict = checkFieldTypes(
+    options.fieldTypes,
+    point.measurement,
+    Object.entries(point.fields).map(
+      ([key, field]) =>
+        [key, storedFieldType(field.type, options.limits.unsignedAsInteger)] as const,
+    ),
+  );
+  if (conflict !== undefined) throw new LineSyntaxError(conflict);
 }
 
 /** Index of the newline that ends the line starting at `start`, outside quoted values. */
@@ -156,7 +193,11 @@ export function parseLine(line: string, options: LineProtocolOptions): Point {
     tags[key] = value;
   }
   if (line[cursor.pos] !== ' ') throw new LineSyntaxError('missing fields');
-  cursor.pos += 1;
+  const tagsEnd = cursor.pos;
+  // Several spaces between sections are one separator, as in InfluxDB.
+  while (line[cursor.pos] === ' ') cursor.pos += 1;
+  // The stored line is rebuilt when the input is not canonical (extra spaces, repeated keys).
+  let rewrite = cursor.pos > tagsEnd + 1;
 
   const fields: Record<string, FieldValue> = {};
   for (;;) {
@@ -168,7 +209,8 @@ export function parseLine(line: string, options: LineProtocolOptions): Point {
       );
     }
     cursor.pos += 1;
-    if (key in fields) throw new LineSyntaxError(`duplicate field "${key}"`);
+    // A repeated field key keeps its last value, as InfluxDB does.
+    if (key in fields) rewrite = true;
     fields[key] = readFieldValue(line, cursor, key);
     if (line[cursor.pos] !== ',') break;
     cursor.pos += 1;
@@ -182,12 +224,14 @@ export function parseLine(line: string, options: LineProtocolOptions): Point {
         `unexpected character "${line[cursor.pos]}" after field "${Object.keys(fields).pop()}"`,
       );
     }
-    const text = line.slice(cursor.pos + 1).trim();
+    const text = trimLine(line.slice(cursor.pos + 1));
     if (!TIMESTAMP.test(text)) throw new LineSyntaxError(`invalid timestamp "${text}"`);
     timestamp =
       options.precision === 'ns' ? BigInt(text) : toNanoseconds(BigInt(text), options.precision);
-    if (options.precision === 'ns') return { measurement, tags, fields, timestamp, line };
+    if (options.precision === 'ns' && !rewrite && text.length + 1 === line.length - fieldsEnd)
+      return { measurement, tags, fields, timestamp, line };
   }
+  if (rewrite) return { measurement, tags, fields, timestamp };
   return { measurement, tags, fields, timestamp, line: `${line.slice(0, fieldsEnd)} ${timestamp}` };
 }
 

@@ -1,7 +1,8 @@
+import { isUtf8 } from 'node:buffer';
 import { LineBatch } from './line-batch';
 import { PlainLineBytes } from './line-protocol.byte-scanner';
 import { scanLine } from './line-protocol.line-scanner';
-import type { LineError, LineProtocolOptions } from './line-protocol.parser';
+import { trimLine, type LineError, type LineProtocolOptions } from './line-protocol.parser';
 
 export interface ScannedBatch {
   /** The good lines, grouped by measurement, ready to publish. */
@@ -22,7 +23,8 @@ const HASH = 35;
  * Validates a body of line protocol with the rules and messages of parseLineProtocol, keeping
  * good lines and listing bad ones by number, without building a point per line. Plain lines
  * are checked on the bytes and kept as slices of the body; any other line is decoded and
- * scanned as text. The body must be valid UTF-8 (the HTTP and MQTT edges check it).
+ * scanned as text. A line that is not valid UTF-8 is refused on its own, as InfluxDB keeps
+ * the good lines around it.
  */
 export function scanLineProtocol(
   input: string | Uint8Array,
@@ -63,10 +65,15 @@ export function scanLineProtocol(
     end = endOfLine(body, start);
     const firstLine = lineNumber;
     for (let i = start; i < end; i++) if (body[i] === NEWLINE) lineNumber += 1;
-    const line = body.toString('utf8', start, end).replace(/\r$/, '').trim();
+    const bytes = body.subarray(start, end);
+    const line = trimLine(bytes.toString('utf8').replace(/\r$/, ''));
     start = end + 1;
     if (line.length === 0 || line.startsWith('#')) continue;
     if (batch.size >= maxPoints) return { batch, errors, truncated: true };
+    if (!isUtf8(bytes)) {
+      errors.push({ line: firstLine, detail: 'the line is not valid UTF-8' });
+      continue;
+    }
     try {
       const point = scanLine(line, options);
       batch.addLine(point.measurement, point.line);

@@ -9,6 +9,8 @@ export interface AppProcess {
   baseUrl: string;
   /** Port of the app's gRPC server, for apps that have one. */
   grpcPort: number;
+  /** Port of the app's MQTT endpoint, for apps that have one. */
+  mqttPort: number;
   process: ChildProcess;
   /** Recent output, for the failure message of a spec. */
   output(): string;
@@ -39,6 +41,7 @@ export async function startAppProcess(
 ): Promise<AppProcess> {
   const port = await freePort();
   const grpcPort = await freePort();
+  const mqttPort = await freePort();
   // APP_NODE_ARGS passes flags to the apps only, e.g. --cpu-prof while a benchmark runs.
   const nodeArgs = (process.env.APP_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(
@@ -50,6 +53,7 @@ export async function startAppProcess(
           LOG_LEVEL: 'warn',
           PORT: String(port),
           GRPC_PORT: String(grpcPort),
+          MQTT_SERVER_PORT: String(mqttPort),
           HOST: '127.0.0.1',
           ...overrides,
         }),
@@ -80,6 +84,7 @@ export async function startAppProcess(
     name,
     baseUrl,
     grpcPort,
+    mqttPort,
     process: child,
     output: () => output,
     stop: async (signal: NodeJS.Signals = 'SIGTERM') => {

@@ -102,6 +102,8 @@ export function describeServiceContract(
         title: 'Authentication required',
         status: 401,
         detail: 'This operation needs a bearer access token',
+        // InfluxDB clients log this member of a 401.
+        error: 'unable to parse authentication credentials',
         instance: '/v1/me',
         requestId: 'contract-test-1',
       });

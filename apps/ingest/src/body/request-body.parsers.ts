@@ -3,9 +3,8 @@ import { gunzipSync, inflateSync } from 'node:zlib';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import secureJson from 'secure-json-parse';
 import { APP_CONFIG } from '@iotwins/config';
-import { ProblemException } from '@iotwins/http';
+import { ProblemException, parseJsonBody } from '@iotwins/http';
 import type { IngestConfig } from '../app.config';
 import { utf8Text } from './utf8-text';
 
@@ -39,13 +38,19 @@ export class RequestBodyParsers implements OnModuleInit {
           done(asProblem(error));
         }
       };
-    const json = parser((bytes) =>
-      secureJson.parse(utf8Text(bytes), undefined, {
-        protoAction: 'error',
-        constructorAction: 'error',
-      }),
-    );
+    const json = parser((bytes) => {
+      if (!isUtf8(bytes))
+        throw ProblemException.of(400, 'invalid-encoding', 'The body is not valid UTF-8');
+      return parseJsonBody(utf8Text(bytes));
+    });
     const text = parser((bytes) => bytes);
+    // Line protocol is checked for UTF-8 line by line (a bad byte refuses only its line, as
+    // in InfluxDB); CSV is decoded whole, so it must be valid UTF-8 whole.
+    const textChecked = parser((bytes) => {
+      if (!isUtf8(bytes))
+        throw ProblemException.of(400, 'invalid-encoding', 'The body is not valid UTF-8');
+      return bytes;
+    });
     fastify.removeContentTypeParser([
       'application/json',
       'text/plain',
@@ -55,10 +60,11 @@ export class RequestBodyParsers implements OnModuleInit {
     // Line protocol and CSV arrive as text/plain, text/csv, octet-stream or with no type at
     // all, and as a form from curl --data-binary, as InfluxDB's own examples send it.
     fastify.addContentTypeParser(
-      ['text/plain', 'text/csv', 'application/octet-stream', 'application/x-www-form-urlencoded'],
+      ['text/plain', 'application/octet-stream', 'application/x-www-form-urlencoded'],
       { parseAs: 'buffer', bodyLimit: limit },
       text,
     );
+    fastify.addContentTypeParser('text/csv', { parseAs: 'buffer', bodyLimit: limit }, textChecked);
     fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limit }, text);
     // InfluxDB's Go client (the influx CLI among its users) sends an empty Content-Type,
     // which Fastify refuses as invalid; without the header the body reaches the parser above.
@@ -96,8 +102,6 @@ function decodeBody(request: FastifyRequest, body: Buffer, limit: number): Buffe
     }
     throw ProblemException.of(400, 'bad-compression', `The body is not valid ${encoding} data`);
   }
-  if (!isUtf8(bytes))
-    throw ProblemException.of(400, 'invalid-encoding', 'The body is not valid UTF-8');
   return bytes;
 }
 

@@ -11,9 +11,10 @@ import * as protoLoader from '@grpc/proto-loader';
 import { APP_CONFIG } from '@iotwins/config';
 import { hasRole, InvalidTokenError, Role, TokenVerifier, type Caller } from '@iotwins/auth';
 import { ProblemException } from '@iotwins/http';
-import { LineBatch, scanLineProtocol } from '@iotwins/telemetry';
+import { LineBatch } from '@iotwins/telemetry';
 import type { IngestConfig } from '../app.config';
 import { IngestService } from '../telemetry/ingest.service';
+import { IngestMetrics } from '../telemetry/ingest.metrics';
 import { fromProtoPoints, type ProtoPoint } from './grpc-points';
 
 /** The proto file ships with the repo at proto/; found from the built or source layout. */
@@ -48,6 +49,7 @@ export class GrpcIngestServer implements OnApplicationBootstrap, OnApplicationSh
   constructor(
     private readonly ingest: IngestService,
     private readonly verifier: TokenVerifier,
+    private readonly metrics: IngestMetrics,
     @Inject(APP_CONFIG) private readonly config: IngestConfig,
   ) {}
 
@@ -119,16 +121,13 @@ export class GrpcIngestServer implements OnApplicationBootstrap, OnApplicationSh
             batch: lines,
             errors,
             truncated,
-          } = scanLineProtocol(request.line_protocol ?? '', {
-            precision,
-            defaultTimestamp: context.receivedAt,
-            limits: context.limits,
-          });
+          } = await this.ingest.scanLines(context, request.line_protocol ?? '', precision);
           if (truncated)
             throw status(
               grpc.status.RESOURCE_EXHAUSTED,
               `batch ${batch} has more than ${context.limits.maxPointsPerBatch} points`,
             );
+          this.ingest.refused(context, 'invalid-line', errors.length);
           accepted += await this.ingest.write(context, lines, 'grpc');
           for (const error of errors)
             rejected.push({ batch, item: error.line, detail: error.detail });
@@ -138,14 +137,27 @@ export class GrpcIngestServer implements OnApplicationBootstrap, OnApplicationSh
             context.receivedAt,
             context.limits,
           );
-          accepted += await this.ingest.write(context, LineBatch.of(points), 'grpc');
+          const conflicts = await this.ingest.checkPoints(context, points);
+          const refused = new Set(conflicts.map((conflict) => conflict.index));
+          const kept = points.filter((_, index) => !refused.has(index));
+          this.ingest.refused(context, 'invalid-point', errors.length + conflicts.length);
+          accepted += await this.ingest.write(context, LineBatch.of(kept), 'grpc');
           for (const error of errors) rejected.push({ batch, ...error });
+          // Conflicts are counted among the valid points; name them by their item in the request.
+          const invalid = new Set(errors.map((error) => error.item));
+          const items = (request.points?.points ?? []).map((_, item) => item);
+          const validItems = items.filter((item) => !invalid.has(item));
+          for (const { index, detail } of conflicts)
+            rejected.push({ batch, item: validItems[index] ?? index, detail });
         }
         batch += 1;
       }
+      this.metrics.grpcCalls.inc({ outcome: 'ok' });
       callback(null, { accepted, rejected });
     } catch (error) {
-      callback(toStatus(error, batch));
+      const failure = toStatus(error, batch);
+      this.metrics.grpcCalls.inc({ outcome: grpc.status[failure.code ?? grpc.status.INTERNAL] });
+      callback(failure);
     }
   }
 

@@ -9,7 +9,6 @@ import {
 } from '@nestjs/swagger';
 import { AcceptClientSecret, CurrentCaller, RequireRoles, Role, type Caller } from '@iotwins/auth';
 import { ProblemException } from '@iotwins/http';
-import { scanLineProtocol } from '@iotwins/telemetry';
 import { IngestService } from '../telemetry/ingest.service';
 import { precisionOf } from '../points/points.controller';
 
@@ -41,7 +40,7 @@ export class InfluxWriteController {
     required: false,
     description: 'n/ns (default), u/us, ms, s, m, h',
   })
-  @ApiNoContentResponse({ description: 'Every line stored durably' })
+  @ApiNoContentResponse({ description: 'Every line stored durably (or the body held none)' })
   async writeV1(
     @CurrentCaller() caller: Caller,
     @Body() body: unknown,
@@ -75,7 +74,7 @@ export class InfluxWriteController {
     description: 'accepted and ignored: the tenant comes from the bucket',
   })
   @ApiQuery({ name: 'precision', required: false, description: 'ns (default), us, ms, s' })
-  @ApiNoContentResponse({ description: 'Every line stored durably' })
+  @ApiNoContentResponse({ description: 'Every line stored durably (or the body held none)' })
   async writeV2(
     @CurrentCaller() caller: Caller,
     @Body() body: unknown,
@@ -107,11 +106,11 @@ export class InfluxWriteController {
       });
     }
     const context = this.ingest.context(caller, tenant, idempotencyKey);
-    const { batch, errors, truncated } = scanLineProtocol(body, {
-      precision: precisionOf(precision, 'ns'),
-      defaultTimestamp: context.receivedAt,
-      limits: context.limits,
-    });
+    const { batch, errors, truncated } = await this.ingest.scanLines(
+      context,
+      body,
+      precisionOf(precision, 'ns'),
+    );
     if (truncated) {
       throw ProblemException.of(
         413,
@@ -122,11 +121,9 @@ export class InfluxWriteController {
         },
       );
     }
-    if (batch.size === 0 && errors.length === 0) {
-      throw ProblemException.of(400, 'no-points', 'The body holds no line protocol', {
-        error: 'writing requires points',
-      });
-    }
+    // An empty or comment-only body stores nothing and is no error, as in InfluxDB 1.x.
+    if (batch.size === 0 && errors.length === 0) return;
+    this.ingest.refused(context, 'invalid-line', errors.length);
     const written = await this.ingest.write(context, batch, source);
     if (errors.length > 0) {
       // InfluxDB clients read the `error` member; the platform's own clients read `errors`.

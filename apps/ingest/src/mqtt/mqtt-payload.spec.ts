@@ -36,6 +36,9 @@ describe('parseMqttPayload', () => {
     ]);
     expect(
       parseMqttPayload(Buffer.from([0xff, 0xfe]), topic, 0n, DEFAULT_TELEMETRY_LIMITS).errors,
+    ).toEqual(['line 1: the line is not valid UTF-8']);
+    expect(
+      parseMqttPayload(Buffer.from([0x7b, 0xff]), topic, 0n, DEFAULT_TELEMETRY_LIMITS).errors,
     ).toEqual(['payload is not valid UTF-8']);
   });
 });

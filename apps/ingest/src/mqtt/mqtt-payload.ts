@@ -1,8 +1,10 @@
 import { isUtf8 } from 'node:buffer';
 import {
   LineBatch,
+  checkPointFieldTypes,
   parseJsonPoints,
   scanLineProtocol,
+  type RequestFieldTypes,
   type TelemetryLimits,
 } from '@iotwins/telemetry';
 import { utf8Text } from '../body/utf8-text';
@@ -22,19 +24,22 @@ export function parseMqttPayload(
   topic: TelemetryTopic,
   receivedAt: bigint,
   limits: TelemetryLimits,
+  fieldTypes?: RequestFieldTypes,
 ): PayloadResult {
-  if (!isUtf8(payload)) return { batch: new LineBatch(), errors: ['payload is not valid UTF-8'] };
+  // Line protocol is checked line by line (a bad byte refuses its line); JSON whole.
   if (!looksLikeJson(payload)) {
     const { batch, errors, truncated } = scanLineProtocol(payload, {
       precision: 'ns',
       defaultTimestamp: receivedAt,
       limits,
+      fieldTypes,
     });
     if (truncated) {
       return { batch: new LineBatch(), errors: [`more than ${limits.maxPointsPerBatch} points`] };
     }
     return { batch, errors: errors.map((error) => `line ${error.line}: ${error.detail}`) };
   }
+  if (!isUtf8(payload)) return { batch: new LineBatch(), errors: ['payload is not valid UTF-8'] };
   let body: unknown;
   try {
     body = JSON.parse(utf8Text(payload));
@@ -59,8 +64,20 @@ export function parseMqttPayload(
     { points: withMeasurement },
     { precision: 'ms', defaultTimestamp: receivedAt, limits },
   );
-  return errors.length > 0
-    ? { batch: new LineBatch(), errors: errors.map((error) => `${error.pointer}: ${error.detail}`) }
+  if (errors.length > 0) {
+    return {
+      batch: new LineBatch(),
+      errors: errors.map((error) => `${error.pointer}: ${error.detail}`),
+    };
+  }
+  const conflicts = fieldTypes
+    ? checkPointFieldTypes(points, fieldTypes, limits.unsignedAsInteger)
+    : [];
+  return conflicts.length > 0
+    ? {
+        batch: new LineBatch(),
+        errors: conflicts.map(({ index, detail }) => `/points/${index}: ${detail}`),
+      }
     : { batch: LineBatch.of(points), errors: [] };
 }
 

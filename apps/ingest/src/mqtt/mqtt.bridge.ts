@@ -7,7 +7,7 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import mqtt, { type MqttClient } from 'mqtt';
-import { Counter } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { APP_CONFIG } from '@iotwins/config';
 import { MetricsRegistry, type ReadinessCheck } from '@iotwins/observability';
 import type { IngestConfig } from '../app.config';
@@ -92,8 +92,26 @@ export class MqttBridge implements OnApplicationBootstrap, OnApplicationShutdown
       done(PUBACK.topicNameInvalid);
       return;
     }
-    const context = this.ingest.tenantContext(topic.tenant, undefined);
-    const { batch, errors } = parseMqttPayload(payload, topic, context.receivedAt, context.limits);
+    let context;
+    let parsed;
+    try {
+      context = this.ingest.tenantContext(topic.tenant, undefined);
+      const { receivedAt, limits } = context;
+      parsed = await this.ingest.withFieldTypes(topic.tenant, (fieldTypes) =>
+        parseMqttPayload(payload, topic, receivedAt, limits, fieldTypes),
+      );
+    } catch (error) {
+      // Field types could not be checked (NATS away): no PUBACK, the broker redelivers.
+      this.logger.warn(
+        { tenant: topic.tenant, err: (error as Error).message },
+        'MQTT payload not checked',
+      );
+      this.messages.inc({ outcome: 'redelivery' });
+      this.client?.stream.destroy();
+      return;
+    }
+    const { batch, errors } = parsed;
+    this.ingest.refused(context, 'invalid-mqtt-payload', errors.length);
     if (errors.length > 0) {
       this.logger.warn(
         { tenant: topic.tenant, topic: topicName, errors: errors.slice(0, 5) },
@@ -128,11 +146,23 @@ export class MqttBridge implements OnApplicationBootstrap, OnApplicationShutdown
 @Injectable()
 export class MqttReadiness implements ReadinessCheck {
   readonly name = 'mqtt';
+  /** HTTP, gRPC and NATS ingest need no broker: its state is reported, never unready. */
+  readonly required = false;
 
   constructor(
     private readonly bridge: MqttBridge,
     @Inject(APP_CONFIG) private readonly config: IngestConfig,
-  ) {}
+    metrics: MetricsRegistry,
+  ) {
+    new Gauge({
+      name: 'ingest_mqtt_connected',
+      help: '1 while the MQTT bridge is connected to the broker, else 0',
+      registers: [metrics.registry],
+      collect() {
+        this.set(bridge.connected ? 1 : 0);
+      },
+    });
+  }
 
   async probe(): Promise<void> {
     if (this.config.MQTT_ENABLED && !this.bridge.connected)

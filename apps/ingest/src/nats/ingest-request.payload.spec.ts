@@ -1,5 +1,5 @@
 import { ProblemException } from '@iotwins/http';
-import { DEFAULT_TELEMETRY_LIMITS, type LineBatch } from '@iotwins/telemetry';
+import { DEFAULT_TELEMETRY_LIMITS, RequestFieldTypes, type LineBatch } from '@iotwins/telemetry';
 import type { WriteContext } from '../telemetry/ingest.service';
 import { parseIngestRequest } from './ingest-request.payload';
 
@@ -59,5 +59,30 @@ describe('parseIngestRequest', () => {
     expect(problemOf(() => parse('  \n', 'text/plain'))).toMatchObject({
       type: 'urn:iotwins:problem:no-points',
     });
+  });
+
+  it('checks field types as HTTP does: a JSON point or a line of another type is refused', () => {
+    // The tenant's store holds turbine.v and m.v as integers.
+    const stored = new RequestFieldTypes({
+      typeOf: (_measurement, field) => (field === 'v' ? 'integer' : undefined),
+    });
+    const withTypes = (body: string, contentType: string) =>
+      parseIngestRequest(
+        Buffer.from(body),
+        contentType,
+        undefined,
+        'turbine',
+        context,
+        1024,
+        stored,
+      );
+    expect(problemOf(() => withTypes('{"fields":{"v":1.5}}', 'application/json'))).toMatchObject({
+      status: 400,
+      type: 'urn:iotwins:problem:invalid-points',
+      errors: [expect.objectContaining({ index: 0, pointer: '/points/0/fields' })],
+    });
+    const { batch, lineErrors } = withTypes('m v=1i 1\nm v=2.5 2', 'text/plain');
+    expect(text(batch)).toEqual(['m v=1i 1']);
+    expect(lineErrors).toEqual([{ line: 2, detail: expect.stringContaining('conflict') }]);
   });
 });

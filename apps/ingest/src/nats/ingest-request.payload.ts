@@ -1,6 +1,13 @@
 import { isUtf8 } from 'node:buffer';
 import { ProblemException } from '@iotwins/http';
-import { LineBatch, parseJsonPoints, scanLineProtocol, type LineError } from '@iotwins/telemetry';
+import {
+  LineBatch,
+  checkPointFieldTypes,
+  parseJsonPoints,
+  scanLineProtocol,
+  type LineError,
+  type RequestFieldTypes,
+} from '@iotwins/telemetry';
 import { utf8Text } from '../body/utf8-text';
 import { precisionOf } from '../points/points.controller';
 import type { WriteContext } from '../telemetry/ingest.service';
@@ -14,7 +21,8 @@ export interface ParsedRequest {
 /**
  * Reads the body of an ingest.<tenant>.<measurement> request with the same parsers, limits
  * and problem details as the HTTP API: JSON points (all or nothing, as POST /v1/points) or
- * line protocol (good lines kept, bad ones listed, as /write).
+ * line protocol (good lines kept, bad ones listed, as /write). `fieldTypes` are the tenant's
+ * (IngestService.withFieldTypes): a field stored with another type refuses its point as HTTP does.
  */
 export function parseIngestRequest(
   body: Uint8Array,
@@ -23,6 +31,7 @@ export function parseIngestRequest(
   measurement: string,
   context: WriteContext,
   maxBodyBytes: number,
+  fieldTypes?: RequestFieldTypes,
 ): ParsedRequest {
   if (body.length > maxBodyBytes) {
     throw ProblemException.of(
@@ -43,8 +52,8 @@ export function parseIngestRequest(
     );
   }
   return json
-    ? parseJson(body, precision, measurement, context)
-    : parseLines(body, precision, context);
+    ? parseJson(body, precision, measurement, context, fieldTypes)
+    : parseLines(body, precision, context, fieldTypes);
 }
 
 function parseJson(
@@ -52,6 +61,7 @@ function parseJson(
   precision: string | undefined,
   measurement: string,
   context: WriteContext,
+  fieldTypes: RequestFieldTypes | undefined,
 ): ParsedRequest {
   let value: unknown;
   try {
@@ -88,6 +98,23 @@ function parseJson(
       { errors },
     );
   }
+  const conflicts = fieldTypes
+    ? checkPointFieldTypes(points, fieldTypes, context.limits.unsignedAsInteger)
+    : [];
+  if (conflicts.length > 0) {
+    throw ProblemException.of(
+      400,
+      'invalid-points',
+      `${conflicts.length} point(s) conflict with stored field types; nothing was stored`,
+      {
+        errors: conflicts.map(({ index, detail }) => ({
+          index,
+          pointer: `/points/${index}/fields`,
+          detail,
+        })),
+      },
+    );
+  }
   return { batch: LineBatch.of(points), lineErrors: [] };
 }
 
@@ -95,11 +122,13 @@ function parseLines(
   body: Uint8Array,
   precision: string | undefined,
   context: WriteContext,
+  fieldTypes: RequestFieldTypes | undefined,
 ): ParsedRequest {
   const { batch, errors, truncated } = scanLineProtocol(Buffer.from(body), {
     precision: precisionOf(precision, 'ns'),
     defaultTimestamp: context.receivedAt,
     limits: context.limits,
+    fieldTypes,
   });
   if (truncated) {
     throw ProblemException.of(

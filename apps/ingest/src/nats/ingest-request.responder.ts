@@ -104,13 +104,17 @@ export class IngestRequestResponder implements OnApplicationBootstrap, OnApplica
       tenant,
       headers?.get(IngestRequestHeader.IdempotencyKey) || undefined,
     );
-    const { batch, lineErrors } = parseIngestRequest(
-      message.data,
-      headers?.get(IngestRequestHeader.ContentType) || undefined,
-      headers?.get(IngestRequestHeader.Precision) || undefined,
-      measurement,
-      context,
-      this.config.INGEST_MAX_BODY_BYTES,
+    // The stamp (tenantContext) and the field-type check are the HTTP paths' own.
+    const { batch, lineErrors } = await this.ingest.withFieldTypes(tenant, (fieldTypes) =>
+      parseIngestRequest(
+        message.data,
+        headers?.get(IngestRequestHeader.ContentType) || undefined,
+        headers?.get(IngestRequestHeader.Precision) || undefined,
+        measurement,
+        context,
+        this.config.INGEST_MAX_BODY_BYTES,
+        fieldTypes,
+      ),
     );
     const accepted = await this.ingest.write(context, batch, 'nats');
     if (lineErrors.length > 0) {

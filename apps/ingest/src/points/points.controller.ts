@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { Body, Controller, Headers, HttpCode, Post, Query } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
@@ -16,10 +17,11 @@ import {
   parseCsvPoints,
   parseJsonPoints,
   parsePrecision,
+  type Point,
   type Precision,
 } from '@iotwins/telemetry';
 import { utf8Text } from '../body/utf8-text';
-import { IngestService } from '../telemetry/ingest.service';
+import { IngestService, type WriteContext } from '../telemetry/ingest.service';
 import { PointBatchDto, WriteAcceptedDto } from './points.dto';
 
 const IDEMPOTENCY_HEADER = {
@@ -69,6 +71,7 @@ export class PointsController {
       limits: context.limits,
     });
     if (errors.length > 0) {
+      this.ingest.refused(context, 'invalid-point', points.length + errors.length);
       throw ProblemException.of(
         400,
         'invalid-points',
@@ -78,6 +81,7 @@ export class PointsController {
         },
       );
     }
+    await this.refuseFieldTypeConflicts(context, points, '/points');
     return { accepted: await this.ingest.write(context, LineBatch.of(points), 'http-json') };
   }
 
@@ -120,6 +124,8 @@ export class PointsController {
     if (!Buffer.isBuffer(body)) {
       throw ProblemException.of(415, 'unsupported-media-type', 'Send the CSV as text/csv');
     }
+    if (!isUtf8(body))
+      throw ProblemException.of(400, 'invalid-encoding', 'The body is not valid UTF-8');
     const context = this.ingest.context(caller, tenant, idempotencyKey);
     let parsed;
     try {
@@ -135,6 +141,7 @@ export class PointsController {
       throw error;
     }
     if (parsed.errors.length > 0) {
+      this.ingest.refused(context, 'invalid-point', parsed.points.length + parsed.errors.length);
       throw ProblemException.of(
         400,
         'invalid-points',
@@ -144,9 +151,33 @@ export class PointsController {
         },
       );
     }
+    await this.refuseFieldTypeConflicts(context, parsed.points, undefined);
     return {
       accepted: await this.ingest.write(context, LineBatch.of(parsed.points), 'http-csv'),
     };
+  }
+
+  /** All or nothing, like every other invalid point: a type conflict refuses the batch. */
+  private async refuseFieldTypeConflicts(
+    context: WriteContext,
+    points: Point[],
+    pointer: string | undefined,
+  ): Promise<void> {
+    const conflicts = await this.ingest.checkPoints(context, points);
+    if (conflicts.length === 0) return;
+    this.ingest.refused(context, 'field-type-conflict', points.length);
+    throw ProblemException.of(
+      400,
+      'invalid-points',
+      `${conflicts.length} point(s) conflict with stored field types; nothing was stored`,
+      {
+        errors: conflicts.map(({ index, detail }) =>
+          pointer === undefined
+            ? { line: index + 2, detail }
+            : { index, pointer: `${pointer}/${index}/fields`, detail },
+        ),
+      },
+    );
   }
 }
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
-import type { ReadinessCheck } from '@iotwins/observability';
+import { Gauge } from 'prom-client';
+import { MetricsRegistry, type ReadinessCheck } from '@iotwins/observability';
 
 export const REDIS_URL = Symbol('REDIS_URL');
 
@@ -28,8 +29,23 @@ export class RateLimitStore implements OnApplicationShutdown {
 @Injectable()
 export class RedisReadiness implements ReadinessCheck {
   readonly name = 'redis';
+  /** Ingest serves without Redis (the rate limiter fails open): reported, never unready. */
+  readonly required = false;
 
-  constructor(private readonly store: RateLimitStore) {}
+  constructor(
+    private readonly store: RateLimitStore,
+    metrics: MetricsRegistry,
+  ) {
+    const { redis } = store;
+    new Gauge({
+      name: 'ingest_redis_connected',
+      help: '1 while the rate limiter is connected to Redis (rate limits are applied), else 0',
+      registers: [metrics.registry],
+      collect() {
+        this.set(redis.status === 'ready' ? 1 : 0);
+      },
+    });
+  }
 
   async probe(): Promise<void> {
     const answer = await this.store.redis.ping();

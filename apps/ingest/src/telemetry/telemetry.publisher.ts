@@ -14,6 +14,7 @@ import {
 } from '@iotwins/messaging';
 import type { LineBatch } from '@iotwins/telemetry';
 import type { IngestConfig } from '../app.config';
+import { IngestMetrics } from './ingest.metrics';
 
 export interface PublishOptions {
   /** The caller's Idempotency-Key (or batch id); the same key stores a batch once. */
@@ -40,6 +41,7 @@ export class TelemetryPublisher implements OnModuleInit {
 
   constructor(
     private readonly nats: NatsClient,
+    private readonly metrics: IngestMetrics,
     @Inject(APP_CONFIG) private readonly config: IngestConfig,
   ) {}
 
@@ -52,6 +54,7 @@ export class TelemetryPublisher implements OnModuleInit {
 
   async publish(tenant: string, batch: LineBatch, options: PublishOptions): Promise<number> {
     const messages = buildMessages(tenant, batch, options.idempotencyKey);
+    const timer = this.metrics.publishSeconds.startTimer();
     const results = await Promise.allSettled(
       messages.map((message) => {
         const headers = natsHeaders();
@@ -68,8 +71,10 @@ export class TelemetryPublisher implements OnModuleInit {
     const failed = results.filter(
       (result): result is PromiseRejectedResult => result.status === 'rejected',
     );
+    timer({ outcome: failed.length > 0 ? 'failed' : 'stored' });
     if (failed.length > 0) {
       const reason = (failed[0]!.reason as Error).message;
+      this.metrics.publishFailures.inc({ reason: describe(reason) });
       this.logger.warn(
         { tenant, failed: failed.length, of: messages.length, reason },
         'JetStream did not store a batch',

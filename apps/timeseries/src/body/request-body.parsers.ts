@@ -1,8 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import secureJson from 'secure-json-parse';
-import { ProblemException } from '@iotwins/http';
+import { parseJsonBody } from '@iotwins/http';
 
 /** InfluxQL statements are short; a form larger than this is not a query. */
 const MAX_FORM_BYTES = 1024 * 1024;
@@ -13,7 +12,7 @@ type Done = (error: Error | null, value?: unknown) => void;
  * Request bodies as InfluxDB clients send them to /query: an HTML form (`q=...&db=...`), which
  * Fastify does not read, arriving as a plain object of its values as a query string would; and
  * an empty body labelled application/json (the Python v1 client's POSTs), which Fastify would
- * refuse, read as no body. Other JSON is parsed as Fastify does (no prototype poisoning).
+ * refuse, read as no body. Other JSON goes to libs/http parseJsonBody, as in every app.
  */
 @Injectable()
 export class RequestBodyParsers implements OnModuleInit {
@@ -33,19 +32,11 @@ export class RequestBodyParsers implements OnModuleInit {
       { parseAs: 'string' },
       (_request: FastifyRequest, body: string, done: Done) => {
         if (body.trim() === '') return done(null, undefined);
+        // Otherwise the parser every app uses (depth limit, no prototype poisoning).
         try {
-          done(
-            null,
-            secureJson.parse(body, undefined, { protoAction: 'error', constructorAction: 'error' }),
-          );
+          done(null, parseJsonBody(body));
         } catch (error) {
-          done(
-            ProblemException.of(
-              400,
-              'invalid-json',
-              `The body is not valid JSON: ${(error as Error).message}`,
-            ),
-          );
+          done(error as Error);
         }
       },
     );

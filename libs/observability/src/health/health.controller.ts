@@ -44,9 +44,16 @@ export class HealthController {
           const started = performance.now();
           try {
             await probeWithTimeout(check, this.timeoutMs);
-            return indicator.up({ latencyMs: Math.round(performance.now() - started) });
+            const latencyMs = Math.round(performance.now() - started);
+            return check.required === false
+              ? indicator.up({ required: false, reachable: true, latencyMs })
+              : indicator.up({ latencyMs });
           } catch (error) {
-            return indicator.down({ message: (error as Error).message });
+            const message = (error as Error).message;
+            // An optional dependency's outage is told, not counted against readiness.
+            if (check.required === false)
+              return indicator.up({ required: false, reachable: false, message });
+            return indicator.down({ message });
           }
         }),
       );

@@ -4,6 +4,11 @@
  */
 export interface ReadinessCheck {
   readonly name: string;
+  /**
+   * False for a dependency the app serves without (ingest's rate limiter fails open): its
+   * state is reported in the details but never makes the app unready. Default true.
+   */
+  readonly required?: boolean;
   probe(): Promise<void>;
 }
 
