@@ -1,0 +1,148 @@
+import type {
+  ClientSession,
+  ClientSubscription,
+  OPCUAClient,
+  UserIdentityInfo,
+} from 'node-opcua-client';
+import type { OpcuaSourceConfig, OpcuaItem } from './opcua-source.config';
+import type { OpcuaDataValue } from './opcua-values';
+
+/** A data change of one configured item, as node-opcua delivered it. */
+export interface OpcuaChange {
+  item: OpcuaItem;
+  value: OpcuaDataValue;
+}
+
+export interface OpcuaSubscriptionOptions {
+  config: OpcuaSourceConfig;
+  /** The opened password of a username login; undefined for anonymous. */
+  password: string | undefined;
+  /** Called with each publish's changes, in the order the server sent them. */
+  onChanges: (changes: OpcuaChange[]) => void;
+}
+
+/** node-opcua is large: it is loaded on the first OPC-UA connector, not at ingest's start. */
+type OpcuaModule = typeof import('node-opcua-client');
+let opcua: Promise<OpcuaModule> | undefined;
+const loadOpcua = (): Promise<OpcuaModule> => (opcua ??= import('node-opcua-client'));
+
+/**
+ * One connection to an OPC-UA server: a session, one subscription with the configured
+ * monitored items. `open` fails with a reason a tenant can act on (unreachable endpoint,
+ * refused login, unknown node id); `lost` resolves with the reason once the connection,
+ * session or subscription is gone. A lost connection is never repaired in place: the driver
+ * closes it and opens a new one, so a restarted server gets a new session and subscription.
+ */
+export class OpcuaSubscription {
+  private client: OPCUAClient | undefined;
+  private session: ClientSession | undefined;
+  private subscription: ClientSubscription | undefined;
+  private closed = false;
+  private onLost: ((reason: string) => void) | undefined;
+  readonly lost: Promise<string>;
+
+  constructor(private readonly options: OpcuaSubscriptionOptions) {
+    this.lost = new Promise((resolve) => {
+      this.onLost = (reason) => {
+        if (!this.closed) resolve(reason);
+      };
+    });
+  }
+
+  async open(): Promise<void> {
+    const lib = await loadOpcua();
+    const { config } = this.options;
+    const url = config.endpointUrl;
+    this.client = lib.OPCUAClient.create({
+      applicationName: 'IoTwinS ingest connector',
+      endpointMustExist: false,
+      securityMode: lib.MessageSecurityMode[config.securityMode],
+      securityPolicy: lib.SecurityPolicy[config.securityPolicy],
+      // One attempt per open: the driver retries with its own back-off and reports each failure.
+      connectionStrategy: { maxRetry: 0, initialDelay: 500, maxDelay: 2_000 },
+      requestedSessionTimeout: 60_000,
+      keepSessionAlive: true,
+    });
+    this.client.on('connection_lost', () => this.onLost?.(`connection to ${url} lost`));
+    this.client.on('close', () => this.onLost?.(`connection to ${url} closed`));
+    try {
+      await this.client.connect(url);
+    } catch (error) {
+      throw new Error(`cannot connect to ${url}: ${firstLine(error)}`);
+    }
+    const user: UserIdentityInfo =
+      config.user.type === 'username'
+        ? {
+            type: lib.UserTokenType.UserName,
+            userName: config.user.username,
+            password: this.options.password ?? '',
+          }
+        : { type: lib.UserTokenType.Anonymous };
+    try {
+      this.session = await this.client.createSession(user);
+    } catch (error) {
+      throw new Error(`session refused by ${url}: ${firstLine(error)}`);
+    }
+    this.session.on('session_closed', (status) =>
+      this.onLost?.(`session closed by ${url}: ${status.toString()}`),
+    );
+    this.session.on('keepalive_failure', () => this.onLost?.(`${url} stopped answering`));
+    this.subscription = await this.session.createSubscription2({
+      requestedPublishingInterval: config.publishingIntervalMs,
+      // Lifetime and keep-alive counts in publishing intervals: the server ends a subscription
+      // it has not heard from for about a minute, and says it is alive every few seconds.
+      requestedLifetimeCount: Math.max(30, Math.ceil(60_000 / config.publishingIntervalMs)),
+      requestedMaxKeepAliveCount: Math.max(3, Math.ceil(5_000 / config.publishingIntervalMs)),
+      maxNotificationsPerPublish: 0,
+      publishingEnabled: true,
+      priority: 1,
+    });
+    this.subscription.on('terminated', () => this.onLost?.(`subscription ended by ${url}`));
+    this.subscription.on('internal_error', (error) =>
+      this.onLost?.(`subscription failed: ${firstLine(error)}`),
+    );
+
+    // The changes of one publish response are handed out synchronously, one by one: collected
+    // until the next turn of the event loop, they are stored together as one batch of points.
+    let pending: OpcuaChange[] = [];
+    const collect = (change: OpcuaChange): void => {
+      if (pending.length === 0)
+        setImmediate(() => {
+          const changes = pending;
+          pending = [];
+          if (!this.closed) this.options.onChanges(changes);
+        });
+      pending.push(change);
+    };
+    for (const [index, item] of config.items.entries()) {
+      const monitored = await this.subscription.monitor(
+        { nodeId: item.nodeId, attributeId: lib.AttributeIds.Value },
+        {
+          samplingInterval: item.samplingIntervalMs,
+          queueSize: item.queueSize,
+          discardOldest: true,
+        },
+        lib.TimestampsToReturn.Both,
+      );
+      if (monitored.statusCode.isNotGood())
+        throw new Error(`item ${index} (${item.nodeId}): ${monitored.statusCode.toString()}`);
+      monitored.on('changed', (value: OpcuaDataValue) => collect({ item, value }));
+    }
+  }
+
+  /** Lets go of the subscription, session and connection; safe to call more than once. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const client = this.client;
+    await this.subscription?.terminate().catch(() => undefined);
+    await this.session?.close().catch(() => undefined);
+    await client?.disconnect().catch(() => undefined);
+  }
+}
+
+/** node-opcua's messages run over several lines (with diagnostics); the first says it. */
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0]!.trim();
+}
