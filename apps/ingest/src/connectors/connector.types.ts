@@ -1,5 +1,7 @@
 import type { ConnectorDriver } from './connector.driver';
 import { httpPollerDriver } from './drivers/http-poller/http-poller.driver';
+import { mqttSinkDriver } from './drivers/mqtt-sink/mqtt-sink.driver';
+import { mqttSourceDriver } from './drivers/mqtt-source/mqtt-source.driver';
 import { opcuaSourceDriver } from './drivers/opcua-source/opcua-source.driver';
 
 /**
@@ -10,6 +12,8 @@ import { opcuaSourceDriver } from './drivers/opcua-source/opcua-source.driver';
 export const CONNECTOR_DRIVERS: readonly ConnectorDriver<any>[] = [
   httpPollerDriver,
   opcuaSourceDriver,
+  mqttSourceDriver,
+  mqttSinkDriver,
 ];
 
 export function connectorDriver(type: string): ConnectorDriver | undefined {

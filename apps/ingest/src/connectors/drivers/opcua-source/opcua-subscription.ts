@@ -98,6 +98,10 @@ export class OpcuaSubscription {
       priority: 1,
     });
     this.subscription.on('terminated', () => this.onLost?.(`subscription ended by ${url}`));
+    // An 'error' event without a listener would end the process: it ends this connection only.
+    this.subscription.on('error', (error: Error) =>
+      this.onLost?.(`subscription failed: ${firstLine(error)}`),
+    );
     this.subscription.on('internal_error', (error) =>
       this.onLost?.(`subscription failed: ${firstLine(error)}`),
     );
