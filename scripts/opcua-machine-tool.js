@@ -9,6 +9,7 @@
 // so a test (or a person) can compare what the server published with what was stored.
 // Run by the OPC-UA connector tests and the docs example:
 //   OPCUA_SIM_PORT=48400 node scripts/opcua-machine-tool.js
+const { setInterval, clearInterval } = require('node:timers');
 const { OPCUAServer } = require('node-opcua-server');
 // The data model types come with the client package, which the server depends on.
 const {

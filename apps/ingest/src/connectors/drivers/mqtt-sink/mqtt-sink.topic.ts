@@ -41,6 +41,7 @@ export function topicFor(template: string, subject: string): string {
     type: rest.join('.'),
   };
   return template.replace(PLACEHOLDER, (_, name: string) =>
+    // eslint-disable-next-line no-control-regex -- NUL is forbidden in MQTT topics
     (values[name] ?? '').replace(/[/+#\u0000]/g, '_'),
   );
 }

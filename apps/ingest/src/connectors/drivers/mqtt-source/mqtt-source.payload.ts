@@ -124,8 +124,9 @@ function bareValue(
 /** The point with the topic's tags under its own; its cached line no longer says it all. */
 function withTags(point: Point, tags: Record<string, string>): Point {
   if (Object.keys(tags).length === 0) return point;
-  const { line: _line, ...rest } = point;
-  return { ...rest, tags: { ...tags, ...point.tags } };
+  const tagged: Point = { ...point, tags: { ...tags, ...point.tags } };
+  delete tagged.line;
+  return tagged;
 }
 
 function limitProblem(point: Point, limits: TelemetryLimits): string | undefined {
