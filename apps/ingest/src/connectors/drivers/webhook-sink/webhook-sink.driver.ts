@@ -35,12 +35,23 @@ export const webhookSinkDriver: ConnectorDriver<WebhookSinkConfig> = {
           `POST ${target.origin}${target.pathname} ${result.status !== undefined ? `answered ${result.status}` : `failed: ${result.error}`}`,
         );
       }
-      ctx.count({ pointsWritten: messages.length });
+      ctx.count({ pointsWritten: delivered(messages) });
     });
   },
 
   cleanup: ({ id, config, nats }) => removeSinkConsumer(nats, id, config.source),
 };
+
+/** Points (lines) of telemetry, or events, delivered. */
+function delivered(messages: SinkMessage[]): number {
+  let count = 0;
+  for (const message of messages) {
+    if (!message.subject.startsWith('telemetry.')) count += 1;
+    else for (const byte of message.data) if (byte === 0x0a) count += 1;
+    if (message.subject.startsWith('telemetry.') && message.data.at(-1) !== 0x0a) count += 1;
+  }
+  return count;
+}
 
 function lines(messages: SinkMessage[]): string {
   return messages.map((message) => decoder.decode(message.data).replace(/\n?$/, '\n')).join('');
