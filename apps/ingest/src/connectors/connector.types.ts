@@ -3,6 +3,7 @@ import { httpPollerDriver } from './drivers/http-poller/http-poller.driver';
 import { mqttSinkDriver } from './drivers/mqtt-sink/mqtt-sink.driver';
 import { mqttSourceDriver } from './drivers/mqtt-source/mqtt-source.driver';
 import { opcuaSourceDriver } from './drivers/opcua-source/opcua-source.driver';
+import { webhookSinkDriver } from './drivers/webhook-sink/webhook-sink.driver';
 
 /**
  * Every connector type the platform runs. A new type is a driver (connector.driver.ts) in
@@ -11,6 +12,7 @@ import { opcuaSourceDriver } from './drivers/opcua-source/opcua-source.driver';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each driver has its own config type
 export const CONNECTOR_DRIVERS: readonly ConnectorDriver<any>[] = [
   httpPollerDriver,
+  webhookSinkDriver,
   opcuaSourceDriver,
   mqttSourceDriver,
   mqttSinkDriver,
