@@ -323,7 +323,11 @@ describe('connectors: external MQTT source and sink', () => {
         },
       ]);
       await waitFor('the counters', async () => (await api.status(id)).recordsRead === 1);
-      expect(await api.status(id)).toMatchObject({ state: 'running', deadLettered: 0 });
+      expect(await api.status(id)).toMatchObject({
+        state: 'running',
+        pointsWritten: 2,
+        deadLettered: 0,
+      });
     } finally {
       await listener.endAsync();
     }

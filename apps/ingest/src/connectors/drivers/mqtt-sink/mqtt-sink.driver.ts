@@ -1,4 +1,5 @@
 import mqtt, { type MqttClient } from 'mqtt';
+import { TelemetryHeader } from '@iotwins/messaging';
 import type { ConnectorContext, ConnectorDriver } from '../../connector.driver';
 import { removeSinkConsumer, runSink, type SinkMessage } from '../../connector.sink';
 import { describeMqttError, mqttClientOptions } from '../mqtt-source/mqtt-broker';
@@ -20,7 +21,10 @@ export const mqttSinkDriver: ConnectorDriver<MqttSinkConfig> = {
   async run(ctx) {
     const broker = new SinkBroker(ctx);
     try {
-      await runSink(ctx, (messages) => broker.publish(messages));
+      await runSink(ctx, async (messages) => {
+        await broker.publish(messages);
+        ctx.count({ pointsWritten: delivered(messages) });
+      });
     } finally {
       broker.close();
     }
@@ -28,6 +32,25 @@ export const mqttSinkDriver: ConnectorDriver<MqttSinkConfig> = {
 
   cleanup: ({ nats, id, config }) => removeSinkConsumer(nats, id, config.source),
 };
+
+/** Points of telemetry (from the header ingest sets, else the lines), or events, delivered. */
+function delivered(messages: SinkMessage[]): number {
+  let count = 0;
+  for (const message of messages) {
+    if (!message.subject.startsWith('telemetry.')) count += 1;
+    else {
+      const points = Number(message.headers?.get(TelemetryHeader.Points));
+      count += Number.isInteger(points) && points > 0 ? points : lineCount(message.data);
+    }
+  }
+  return count;
+}
+
+function lineCount(data: Uint8Array): number {
+  let lines = data.length > 0 && data.at(-1) !== 0x0a ? 1 : 0;
+  for (const byte of data) if (byte === 0x0a) lines += 1;
+  return lines;
+}
 
 /** The connection to the broker, opened on the first batch and again after it was lost. */
 class SinkBroker {
