@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   freePort,
   startAppProcess,
@@ -35,6 +38,10 @@ describe('connectors: OPC-UA source from a simulated machine tool', () => {
     { node: 'ns=1;s=Alarm', field: 'alarm', type: 'boolean' },
   ] as const;
 
+  /** The machine tool's trusted operator certificate, and ingest's own OPC-UA PKI. */
+  const scratch = mkdtempSync(join(tmpdir(), 'iotwins-opcua-spec-'));
+  const operatorCertDir = join(scratch, 'operator');
+  const pkiDir = join(scratch, 'ingest-pki');
   let machine: MachineTool;
   let ingest: AppProcess;
   let timeseries: AppProcess;
@@ -46,10 +53,11 @@ describe('connectors: OPC-UA source from a simulated machine tool', () => {
       OPCUA_SIM_INTERVAL_MS: '300',
       OPCUA_SIM_USER: USER,
       OPCUA_SIM_PASSWORD: PASSWORD,
+      OPCUA_SIM_USER_CERT_DIR: operatorCertDir,
     });
     [, ingest, timeseries] = await Promise.all([
       machine.start(),
-      startAppProcess('ingest'),
+      startAppProcess('ingest', { CONNECTORS_OPCUA_PKI_DIR: pkiDir }),
       startAppProcess('timeseries'),
     ]);
     token = await tokens.gatewayA();
@@ -59,6 +67,7 @@ describe('connectors: OPC-UA source from a simulated machine tool', () => {
   afterAll(async () => {
     await api?.removeAll();
     await Promise.all([ingest?.stop(), timeseries?.stop(), machine?.stop()]);
+    rmSync(scratch, { recursive: true, force: true });
   });
 
   const machineConfig = (measurement: string, overrides: Record<string, unknown> = {}) => ({
@@ -158,6 +167,16 @@ describe('connectors: OPC-UA source from a simulated machine tool', () => {
       ],
     });
     expect(mismatched.status).toBe(400);
+    const notPem = await api.create('bad', 'opcua-source', {
+      ...machineConfig('m'),
+      user: { type: 'certificate', certificate: 'MIIB…', privateKey: { value: 'k' } },
+    });
+    expect(notPem.body.errors).toEqual([
+      {
+        pointer: '/config/user/certificate',
+        detail: 'expected an X.509 certificate in PEM (-----BEGIN CERTIFICATE-----)',
+      },
+    ]);
     expect(mismatched.body.errors).toEqual([
       {
         pointer: '/config/securityPolicy',
@@ -208,6 +227,8 @@ describe('connectors: OPC-UA source from a simulated machine tool', () => {
     expect(status.state).toBe('running');
     expect(status.recordsRefused).toBe(0);
     expect(status.recordsRead).toBe(status.pointsWritten);
+    // Signed and encrypted with the client certificate made in CONNECTORS_OPCUA_PKI_DIR.
+    expect(existsSync(join(pkiDir, 'own/certs/client_certificate.pem'))).toBe(true);
   }, 90_000);
 
   it('reconnects and resumes the subscription after the server went away', async () => {
@@ -242,6 +263,50 @@ describe('connectors: OPC-UA source from a simulated machine tool', () => {
     const points = await storedPoints(timeseries, token, measurement);
     expectExactlyPublished(points, nanoTime(killedAt));
   }, 150_000);
+
+  it('opens the session with a user certificate the machine trusts, and not with another', async () => {
+    const measurement2 = uniqueName('cnc-cert');
+    const trusted = await api.create(uniqueName('operator-cert'), 'opcua-source', {
+      ...machineConfig(measurement2),
+      securityMode: 'Sign',
+      securityPolicy: 'Basic256Sha256',
+      user: {
+        type: 'certificate',
+        certificate: readFileSync(join(operatorCertDir, 'operator.pem'), 'utf8'),
+        privateKey: { value: readFileSync(join(operatorCertDir, 'operator.key'), 'utf8') },
+      },
+    });
+    expect(trusted.status).toBe(201);
+    expect(trusted.body.config.user.privateKey).toEqual({ set: true });
+    const id = trusted.body.id as string;
+    await waitFor('points from a certificate session', async () => {
+      return (await storedPoints(timeseries, token, measurement2)).length >= 3;
+    });
+    expect((await api.status(id)).state).toBe('running');
+    expectExactlyPublished(await storedPoints(timeseries, token, measurement2));
+
+    // Ingest's own application certificate is real, but the machine does not trust it as a user.
+    const untrusted = await api.create(uniqueName('stranger-cert'), 'opcua-source', {
+      ...machineConfig(uniqueName('never')),
+      securityMode: 'Sign',
+      securityPolicy: 'Basic256Sha256',
+      user: {
+        type: 'certificate',
+        certificate: readFileSync(join(pkiDir, 'own/certs/client_certificate.pem'), 'utf8'),
+        privateKey: {
+          value: readFileSync(join(pkiDir, 'own/private/private_key.pem'), 'utf8'),
+        },
+      },
+    });
+    expect(untrusted.status).toBe(201);
+    const strangerId = untrusted.body.id as string;
+    await waitFor('refused', async () => (await api.status(strangerId)).state === 'failing');
+    expect((await api.status(strangerId)).lastError).toBe(
+      `session refused by ${machine.endpointUrl}: BadIdentityTokenRejected (0x80210000)`,
+    );
+    for (const remove of [id, strangerId])
+      expect((await api.call('DELETE', `/v1/connectors/${remove}`)).status).toBe(204);
+  }, 90_000);
 
   it('shows the precise reason of each failure while another connector keeps running', async () => {
     const closedPort = await freePort();

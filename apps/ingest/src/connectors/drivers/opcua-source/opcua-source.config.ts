@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
 import { DEFAULT_TELEMETRY_LIMITS, PointError, checkPointShape } from '@iotwins/telemetry';
 import type { ConfigProblem } from '../../connector.driver';
@@ -26,6 +27,15 @@ const userSchema = z.discriminatedUnion('type', [
       type: z.literal('username'),
       username: z.string().min(1).max(256),
       password: secretField,
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('certificate'),
+      /** The user's X.509 certificate, PEM. */
+      certificate: z.string().min(1).max(65_536),
+      /** Its private key, PEM (unencrypted). */
+      privateKey: secretField,
     })
     .strict(),
 ]);
@@ -79,6 +89,16 @@ export function opcuaConfigProblems(config: OpcuaSourceConfig): ConfigProblem[] 
       pointer: '/config/securityPolicy',
       detail: `expected a security policy such as "Basic256Sha256" with securityMode "${config.securityMode}"`,
     });
+  if (config.user.type === 'certificate') {
+    try {
+      new X509Certificate(config.user.certificate);
+    } catch {
+      problems.push({
+        pointer: '/config/user/certificate',
+        detail: 'expected an X.509 certificate in PEM (-----BEGIN CERTIFICATE-----)',
+      });
+    }
+  }
   const seen = new Map<string, number>();
   config.items.forEach((item, index) => {
     try {

@@ -36,8 +36,7 @@ export const opcuaSourceDriver: ConnectorDriver<OpcuaSourceConfig> = {
     while (!ctx.signal.aborted) {
       const connection = new OpcuaSubscription({
         config: ctx.config,
-        password:
-          ctx.config.user.type === 'username' ? ctx.secret(ctx.config.user.password) : undefined,
+        userSecret: userSecret(ctx),
         onChanges: (changes) => store.add(changes),
       });
       try {
@@ -61,6 +60,13 @@ export const opcuaSourceDriver: ConnectorDriver<OpcuaSourceConfig> = {
     await storing;
   },
 };
+
+function userSecret(ctx: ConnectorContext<OpcuaSourceConfig>): string | undefined {
+  const { user } = ctx.config;
+  if (user.type === 'username') return ctx.secret(user.password);
+  if (user.type === 'certificate') return ctx.secret(user.privateKey);
+  return undefined;
+}
 
 /** Resolves or rejects as `work` does, or rejects at once when the run is aborted. */
 function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {

@@ -1,9 +1,11 @@
+import { X509Certificate } from 'node:crypto';
 import type {
   ClientSession,
   ClientSubscription,
   OPCUAClient,
   UserIdentityInfo,
 } from 'node-opcua-client';
+import { opcuaCertificateManager } from './opcua-pki';
 import type { OpcuaSourceConfig, OpcuaItem } from './opcua-source.config';
 import type { OpcuaDataValue } from './opcua-values';
 
@@ -15,8 +17,8 @@ export interface OpcuaChange {
 
 export interface OpcuaSubscriptionOptions {
   config: OpcuaSourceConfig;
-  /** The opened password of a username login; undefined for anonymous. */
-  password: string | undefined;
+  /** The opened secret of the login: a password or a private key (PEM); none for anonymous. */
+  userSecret: string | undefined;
   /** Called with each publish's changes, in the order the server sent them. */
   onChanges: (changes: OpcuaChange[]) => void;
 }
@@ -53,8 +55,10 @@ export class OpcuaSubscription {
     const lib = await loadOpcua();
     const { config } = this.options;
     const url = config.endpointUrl;
+    const clientCertificateManager = await opcuaCertificateManager();
     this.client = lib.OPCUAClient.create({
       applicationName: 'IoTwinS ingest connector',
+      clientCertificateManager,
       endpointMustExist: false,
       securityMode: lib.MessageSecurityMode[config.securityMode],
       securityPolicy: lib.SecurityPolicy[config.securityPolicy],
@@ -70,14 +74,7 @@ export class OpcuaSubscription {
     } catch (error) {
       throw new Error(`cannot connect to ${url}: ${firstLine(error)}`);
     }
-    const user: UserIdentityInfo =
-      config.user.type === 'username'
-        ? {
-            type: lib.UserTokenType.UserName,
-            userName: config.user.username,
-            password: this.options.password ?? '',
-          }
-        : { type: lib.UserTokenType.Anonymous };
+    const user = await userIdentity(lib, config.user, this.options.userSecret ?? '');
     try {
       this.session = await this.client.createSession(user);
     } catch (error) {
@@ -142,6 +139,37 @@ export class OpcuaSubscription {
     await this.subscription?.terminate().catch(() => undefined);
     await this.session?.close().catch(() => undefined);
     await client?.disconnect().catch(() => undefined);
+  }
+}
+
+/** The session's user: anonymous, a username and password, or an X.509 certificate and its key. */
+async function userIdentity(
+  lib: OpcuaModule,
+  user: OpcuaSourceConfig['user'],
+  secret: string,
+): Promise<UserIdentityInfo> {
+  switch (user.type) {
+    case 'anonymous':
+      return { type: lib.UserTokenType.Anonymous };
+    case 'username':
+      return { type: lib.UserTokenType.UserName, userName: user.username, password: secret };
+    case 'certificate': {
+      const crypto = await import('node-opcua-crypto');
+      let keyOperations;
+      try {
+        keyOperations = crypto.keyOperationsFromPrivateKey(
+          crypto.coercePEMorDerToPrivateKey(secret),
+        );
+      } catch {
+        // Never the parser's message: it could quote the key.
+        throw new Error('the user private key is not an unencrypted PEM private key');
+      }
+      return {
+        type: lib.UserTokenType.Certificate,
+        certificateData: new X509Certificate(user.certificate).raw,
+        keyOperations,
+      };
+    }
   }
 }
 
