@@ -1,4 +1,7 @@
+import { AckPolicy, DeliverPolicy, jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import mqtt, { type MqttClient } from 'mqtt';
+import { TELEMETRY_STREAM } from '@iotwins/messaging';
 import {
   requireEnv,
   startAppProcess,
@@ -260,6 +263,78 @@ describe('connectors: external MQTT source and sink', () => {
     });
     expect((await api.call('DELETE', `/v1/connectors/${id}`)).status).toBe(204);
   }, 120_000);
+
+  it('loses nothing and stores nothing twice when ingest is killed (-9) mid-stream', async () => {
+    const root = `testbed/${uniqueName('line')}`;
+    const measurement = uniqueName('strokes');
+    const created = await api.create(uniqueName('mid-stream'), 'mqtt-source', {
+      ...broker(),
+      subscriptions: [{ topic: `${root}/{press}`, measurement }],
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    await waitFor('connected', async () => (await api.status(id)).state === 'running');
+
+    // A consumer of this test's subject that never acknowledges: TELEMETRY keeps messages
+    // while a consumer is interested, so its pending count is every message JetStream stored.
+    const nc = await connect({
+      servers: requireEnv('NATS_URL'),
+      user: 'dev',
+      pass: requireEnv('NATS_DEV_PASSWORD'),
+    });
+    const jsm = await jetstreamManager(nc);
+    const counter = uniqueName('count');
+    await jsm.consumers.add(TELEMETRY_STREAM, {
+      durable_name: counter,
+      filter_subject: `telemetry.tenant-a.${measurement}`,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+    });
+
+    const COUNT = 300;
+    const time = (index: number) => Date.UTC(2026, 10, 24, 13, 0, 0) + index * 1000;
+    const publishing = (async () => {
+      for (let index = 0; index < COUNT; index += 1)
+        await publish(
+          `${root}/p${index % 3}`,
+          JSON.stringify({ fields: { force_kn: 100 + index / 4 }, time: time(index) }),
+        );
+    })();
+    // Kill the replica while messages are being stored and acknowledged one after another.
+    await waitFor(
+      'some stored',
+      async () => (await storedPoints(timeseries, token, measurement)).length >= 20,
+      { intervalMs: 20 },
+    );
+    await ingest.stop('SIGKILL');
+    await publishing;
+    const storedAtKill = (await storedPoints(timeseries, token, measurement)).length;
+    expect(storedAtKill).toBeLessThan(COUNT);
+    ingest = await startAppProcess('ingest', { CONNECTORS_LEASE_SECONDS: '2' });
+    api.app = ingest;
+
+    await waitFor(
+      `all ${COUNT} points`,
+      async () => (await storedPoints(timeseries, token, measurement)).length >= COUNT,
+      { timeoutMs: 60_000 },
+    );
+    const points = byTime(await storedPoints(timeseries, token, measurement));
+    expect(points).toEqual(
+      Array.from({ length: COUNT }, (_, index) => ({
+        tags: { press: `p${index % 3}` },
+        time: new Date(time(index)).toISOString().replace('.000Z', '.000000000Z'),
+        fields: { force_kn: 100 + index / 4 },
+      })),
+    );
+    // The message in flight at the kill came again from the session; JetStream kept one copy.
+    try {
+      expect((await jsm.consumers.info(TELEMETRY_STREAM, counter)).num_pending).toBe(COUNT);
+    } finally {
+      await jsm.consumers.delete(TELEMETRY_STREAM, counter);
+      await nc.close();
+    }
+    expect((await api.call('DELETE', `/v1/connectors/${id}`)).status).toBe(204);
+  }, 150_000);
 
   it('publishes telemetry written over HTTP to the broker, acked by its PUBACKs', async () => {
     const measurement = uniqueName('power');
