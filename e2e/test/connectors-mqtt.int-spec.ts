@@ -3,6 +3,7 @@ import { connect } from '@nats-io/transport-node';
 import mqtt, { type MqttClient } from 'mqtt';
 import { TELEMETRY_STREAM } from '@iotwins/messaging';
 import {
+  freePort,
   requireEnv,
   startAppProcess,
   tokens,
@@ -335,6 +336,37 @@ describe('connectors: external MQTT source and sink', () => {
     }
     expect((await api.call('DELETE', `/v1/connectors/${id}`)).status).toBe(204);
   }, 150_000);
+
+  it('shows why it cannot read: wrong password, unreachable broker', async () => {
+    const closedPort = await freePort();
+    const failures = [
+      {
+        config: { ...broker(), password: { value: 'not-the-password' } },
+        reason: `cannot connect to ${brokerUrl}: Connection refused: Not authorized (reason code 135)`,
+      },
+      {
+        config: { ...broker(), url: `mqtt://127.0.0.1:${closedPort}` },
+        reason: `cannot connect to mqtt://127.0.0.1:${closedPort}: connect ECONNREFUSED 127.0.0.1:${closedPort}`,
+      },
+    ];
+    const ids: string[] = [];
+    for (const failure of failures) {
+      const created = await api.create(uniqueName('failing'), 'mqtt-source', {
+        ...failure.config,
+        subscriptions: [{ topic: `testbed/${uniqueName('x')}/{measurement}` }],
+      });
+      expect(created.status).toBe(201);
+      ids.push(created.body.id as string);
+    }
+    for (const [index, id] of ids.entries()) {
+      await waitFor(`failure ${index}`, async () => (await api.status(id)).state === 'failing');
+      const status = await api.status(id);
+      expect(status.lastError).toBe(`${failures[index]!.reason}; reconnecting`);
+      expect(JSON.stringify(status)).not.toContain('not-the-password');
+    }
+    for (const id of ids)
+      expect((await api.call('DELETE', `/v1/connectors/${id}`)).status).toBe(204);
+  });
 
   it('publishes telemetry written over HTTP to the broker, acked by its PUBACKs', async () => {
     const measurement = uniqueName('power');
