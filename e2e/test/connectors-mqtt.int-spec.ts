@@ -1,4 +1,4 @@
-import { AckPolicy, DeliverPolicy, jetstreamManager } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import mqtt, { type MqttClient } from 'mqtt';
 import { TELEMETRY_STREAM } from '@iotwins/messaging';
@@ -437,6 +437,56 @@ describe('connectors: external MQTT source and sink', () => {
       });
     } finally {
       await listener.endAsync();
+    }
+  });
+
+  it('publishes the tenant events as their JSON envelopes, one topic per service and type', async () => {
+    const service = uniqueName('svc');
+    const root = `testbed/${uniqueName('events')}`;
+    const received: { topic: string; payload: unknown }[] = [];
+    const listener = await mqtt.connectAsync(brokerUrl, {
+      username: BROKER_USER,
+      password: brokerPassword,
+      protocolVersion: 5,
+    });
+    const nc = await connect({
+      servers: requireEnv('NATS_URL'),
+      user: 'dev',
+      pass: requireEnv('NATS_DEV_PASSWORD'),
+    });
+    try {
+      await listener.subscribeAsync(`${root}/#`, { qos: 1 });
+      listener.on('message', (topic, payload) =>
+        received.push({ topic, payload: JSON.parse(payload.toString()) }),
+      );
+      const created = await api.create(uniqueName('events-to-testbed'), 'mqtt-sink', {
+        ...broker(),
+        source: { stream: 'events', filter: `${service}.>`, from: 'all' },
+        topic: `${root}/{tenant}/{service}/{type}`,
+      });
+      expect(created.status).toBe(201);
+      const event = {
+        id: uniqueName('event'),
+        type: 'machine.stopped.v1',
+        source: service,
+        tenant: 'tenant-a',
+        time: '2026-11-24T10:00:00.000Z',
+        data: { machine: 'cnc-1', reason: 'tool change' },
+      };
+      await jetstream(nc).publish(
+        `events.tenant-a.${service}.machine.stopped.v1`,
+        JSON.stringify(event),
+      );
+      // Another tenant's event of the same service never reaches this sink.
+      await jetstream(nc).publish(`events.tenant-b.${service}.machine.stopped.v1`, '{}');
+      await waitFor('the event on the broker', async () => received.length >= 1);
+      await new Promise((done) => setTimeout(done, 500));
+      expect(received).toEqual([
+        { topic: `${root}/tenant-a/${service}/machine.stopped.v1`, payload: event },
+      ]);
+    } finally {
+      await listener.endAsync();
+      await nc.close();
     }
   });
 
