@@ -15,3 +15,4 @@ export {
   verifyWebhook,
   type WebhookResult,
 } from './signed-webhook';
+export { JSON_BODY_LIMIT, StreamedOrJsonBodyParsers } from './streamed-or-json-body.parsers';
