@@ -16,3 +16,4 @@ export {
   type WebhookResult,
 } from './signed-webhook';
 export { JSON_BODY_LIMIT, StreamedOrJsonBodyParsers } from './streamed-or-json-body.parsers';
+export { invalidInput, parseInput, pointerOf, problemItems } from './zod-input';
