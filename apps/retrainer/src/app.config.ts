@@ -1,8 +1,5 @@
 import { baseEnvSchema, env, loadConfig, z } from '@iotwins/config';
 
-/** A tenant whose reader role name (iotwins_monitor_reader_<tenant>) fits in 63 bytes. */
-const DASHBOARD_TENANT = /^[A-Za-z0-9_-]{1,40}$/;
-
 export const retrainerEnvSchema = baseEnvSchema.extend({
   PORT: env.port(3005),
   POSTGRES_URL: env.url(['postgres', 'postgresql']),
@@ -45,19 +42,10 @@ export const retrainerEnvSchema = baseEnvSchema.extend({
    * Tenants whose dashboard reader exists from the start, before their first monitor: those
    * Grafana is provisioned for. Tenants with monitors get theirs anyway.
    */
-  RETRAINER_DASHBOARD_TENANTS: z
-    .string()
-    .default('')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((tenant) => tenant.trim())
-        .filter(Boolean),
-    )
-    .refine((tenants) => tenants.every((tenant) => DASHBOARD_TENANT.test(tenant)), {
-      message:
-        'expected a comma-separated list of tenant names (letters, digits, _ and -, at most 40: the role name must fit PostgreSQL’s 63 bytes)',
-    }),
+  RETRAINER_DASHBOARD_TENANTS: env.tenantList(
+    40,
+    ': the role name iotwins_monitor_reader_<tenant> must fit PostgreSQL’s 63 bytes',
+  ),
 });
 
 export type RetrainerConfig = z.infer<typeof retrainerEnvSchema>;
