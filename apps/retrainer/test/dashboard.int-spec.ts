@@ -12,17 +12,13 @@ import {
   type AppProcess,
   type DashboardQuery,
 } from '@iotwins/testing';
-import { RegistryResponder } from './registry.responder';
+import type { RegistryResponder } from './registry.responder';
 import {
   Api,
-  TestDatabase,
-  deleteConsumer,
-  natsConnection,
   publishObservations,
   regressionMonitor,
-  retrainerOverrides,
-  startRetrainerProcess,
   windowOf,
+  RetrainerTestbed,
 } from './retrainer.fixture';
 
 /**
@@ -33,8 +29,8 @@ import {
  * nothing of tenant-b and changes nothing.
  */
 describe('retrainer dashboard readers', () => {
-  const database = new TestDatabase();
-  const consumer = uniqueName('retrainer-dash');
+  const testbed = new RetrainerTestbed('retrainer-dash');
+  const { database } = testbed;
   const secret = requireEnv('RETRAINER_READER_SECRET');
   const modelA = uniqueName('pq-dash-a');
   const modelB = uniqueName('pq-dash-b');
@@ -98,9 +94,7 @@ describe('retrainer dashboard readers', () => {
   const panel = (id: number) => queries.find((query) => query.where.startsWith(`panel ${id} `))!;
 
   beforeAll(async () => {
-    await database.create();
-    registry = await RegistryResponder.start();
-    nc = await natsConnection();
+    ({ registry, nc } = await testbed.start());
     const lineage = { runId: 'run-dash' };
     registry.addVersion('tenant-a', modelA, { version: 1, status: 'ready', metrics: {}, lineage }, [
       'production',
@@ -109,9 +103,7 @@ describe('retrainer dashboard readers', () => {
       'production',
     ]);
     // No tenant named at start: the readers must come from the monitors themselves.
-    retrainer = await startRetrainerProcess(
-      retrainerOverrides(database, registry, consumer, { RETRAINER_DASHBOARD_TENANTS: '' }),
-    );
+    retrainer = await testbed.startProcess({ RETRAINER_DASHBOARD_TENANTS: '' });
     readersBeforeMonitors = await database.query('SELECT tenant FROM dashboard_readers');
     alice = new Api(retrainer.baseUrl, await tokens.alice());
     bob = new Api(retrainer.baseUrl, await tokens.bob());
@@ -152,13 +144,7 @@ describe('retrainer dashboard readers', () => {
 
   afterAll(async () => {
     for (const client of opened) await client.end().catch(() => undefined);
-    await retrainer?.stop();
-    if (nc) {
-      await deleteConsumer(nc, consumer);
-      await nc.drain();
-    }
-    await registry?.close();
-    await database.drop();
+    await testbed.close();
   });
 
   it('makes each tenant’s reader with its first monitor: a login with no rights beyond its views', async () => {
