@@ -108,7 +108,13 @@ describe('retrainer dashboard readers', () => {
     alice = new Api(retrainer.baseUrl, await tokens.alice());
     bob = new Api(retrainer.baseUrl, await tokens.bob());
 
-    const created = await alice.request('POST', '/v1/monitors', regressionMonitor(modelA));
+    // Retrain only: a deactivation would move the alias and start the monitor over, after
+    // the state the panels are checked against.
+    const created = await alice.request(
+      'POST',
+      '/v1/monitors',
+      regressionMonitor(modelA, { actions: { retrain: true } }),
+    );
     expect(created.status).toBe(201);
     monitorA = created.body.id as string;
     const createdB = await bob.request(
@@ -410,6 +416,16 @@ describe('retrainer dashboard readers', () => {
       // dblink on this server at all. Never 'ok'.
       expect([sql, outcome.code]).toEqual([sql, expect.stringMatching(/^(42501|55000|58P01)$/)]);
     }
+    // Another tenant's Grafana sessions cannot be cut off or cancelled either.
+    const victim = await connectAs('tenant-b');
+    const victimPid = (await victim.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'))
+      .rows[0]!.pid;
+    for (const call of ['pg_terminate_backend', 'pg_cancel_backend'])
+      expect([call, (await attempt(reader, `SELECT ${call}(${victimPid})`)).code]).toEqual([
+        call,
+        '42501',
+      ]);
+    expect((await victim.query('SELECT 1 AS alive')).rows).toEqual([{ alive: 1 }]);
     expect((await reader.query('SELECT current_user, session_user')).rows).toEqual([
       {
         current_user: 'iotwins_monitor_reader_tenant-a',
