@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { ProblemException } from '@iotwins/http';
-import type { AuthInput, Sealed, StoredAuth } from './connector.schema';
+import { mapSecrets, type SecretField } from './connector.secret-field';
 
 /**
  * Seals connector secrets with AES-256-GCM under CONNECTORS_SECRET_KEY. The tenant and
@@ -14,24 +14,33 @@ export class ConnectorSecrets {
     this.key = base64Key ? Buffer.from(base64Key, 'base64') : undefined;
   }
 
-  sealAuth(auth: AuthInput, tenant: string, id: string): StoredAuth {
-    switch (auth.type) {
-      case 'none':
-        return auth;
-      case 'bearer':
-        return { type: 'bearer', token: this.seal(auth.token.value, tenant, id) };
-      case 'basic':
-        return {
-          type: 'basic',
-          username: auth.username,
-          password: this.seal(auth.password.value, tenant, id),
-        };
-      case 'api-key':
-        return { type: 'api-key', header: auth.header, key: this.seal(auth.key.value, tenant, id) };
-    }
+  /**
+   * A configuration as stored: every `{ "value": ... }` sealed. A `{ "sealed": ... }` sent by a
+   * client is refused: sealed values are never shown, so one can only be a forgery or a copy.
+   */
+  sealConfig<C>(config: C, tenant: string, id: string): C {
+    return mapSecrets(
+      config,
+      (secret, pointer) => {
+        if ('sealed' in secret) {
+          throw ProblemException.of(400, 'invalid-connector', 'The connector is invalid', {
+            errors: [
+              { pointer: `/config${pointer}`, detail: 'a secret is sent as { "value": "..." }' },
+            ],
+          });
+        }
+        return this.seal(secret.value, tenant, id);
+      },
+      '',
+    ) as C;
   }
 
-  open(sealed: Sealed, tenant: string, id: string): string {
+  /** A secret's value. */
+  openField(field: SecretField, tenant: string, id: string): string {
+    return 'value' in field ? field.value : this.open(field, tenant, id);
+  }
+
+  open(sealed: { sealed: string }, tenant: string, id: string): string {
     if (!this.key) throw new Error('CONNECTORS_SECRET_KEY is not set: secrets cannot be opened');
     const raw = Buffer.from(sealed.sealed, 'base64');
     const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, 12));
@@ -40,12 +49,12 @@ export class ConnectorSecrets {
     return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
   }
 
-  private seal(value: string, tenant: string, id: string): Sealed {
+  private seal(value: string, tenant: string, id: string): { sealed: string } {
     if (!this.key) {
       throw ProblemException.of(
         400,
         'connector-secrets-unavailable',
-        'This platform has no CONNECTORS_SECRET_KEY, so it cannot keep secrets: use auth "none"',
+        'This platform has no CONNECTORS_SECRET_KEY, so it cannot keep secrets: send no secrets',
       );
     }
     const iv = randomBytes(12);
@@ -53,19 +62,5 @@ export class ConnectorSecrets {
     cipher.setAAD(Buffer.from(`${tenant}/${id}`));
     const body = Buffer.concat([cipher.update(value, 'utf8'), cipher.final()]);
     return { sealed: Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64') };
-  }
-}
-
-/** Auth as the API shows it: the kind and non-secret parts, secrets only as "set". */
-export function publicAuth(auth: StoredAuth): Record<string, unknown> {
-  switch (auth.type) {
-    case 'none':
-      return { type: 'none' };
-    case 'bearer':
-      return { type: 'bearer', token: { set: true } };
-    case 'basic':
-      return { type: 'basic', username: auth.username, password: { set: true } };
-    case 'api-key':
-      return { type: 'api-key', header: auth.header, key: { set: true } };
   }
 }

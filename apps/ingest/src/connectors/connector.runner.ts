@@ -8,34 +8,49 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { APP_CONFIG } from '@iotwins/config';
-import { ConnectorKey } from '@iotwins/messaging';
-import { LineBatch } from '@iotwins/telemetry';
+import { ConnectorKey, NatsClient } from '@iotwins/messaging';
 import type { IngestConfig } from '../app.config';
 import { IngestService } from '../telemetry/ingest.service';
 import { ConnectorSecrets } from './connector-secrets';
+import type { ConnectorContext, ConnectorDriver } from './connector.driver';
+import { connectorIngest } from './connector.ingest';
 import {
+  emptyStatus,
   storedConnectorSchema,
+  type ConnectorCounters,
   type ConnectorStatus,
   type StoredConnector,
 } from './connector.schema';
+import { connectorDriver } from './connector.types';
 import { ConnectorsRepository } from './connectors.repository';
-import { pollOnce } from './http-poller';
+
+/** One connector's run on this replica: started when the lease is ours, aborted to stop. */
+interface Run {
+  abort: AbortController;
+  done: Promise<void>;
+}
 
 interface Slot {
   connector: StoredConnector;
   leader: boolean;
   leaseRenewedAt: number;
-  nextPollAt: number;
-  polling: boolean;
+  run: Run | undefined;
+  /** Failed starts in a row, for the back-off before the next. */
+  failures: number;
+  startAfter: number;
   status: ConnectorStatus | undefined;
+  statusDirty: boolean;
 }
 
 const TICK_MS = 250;
+const STATUS_FLUSH_MS = 1_000;
+const MAX_RESTART_DELAY_MS = 60_000;
 
 /**
  * Runs the connectors of every tenant, each on exactly one replica: it watches the
  * configurations (changes apply without a restart), holds a lease per connector in KV,
- * renewed at a third of its lifetime and taken over by another replica once it expires.
+ * renewed at a third of its lifetime and taken over by another replica once it expires, and
+ * runs each connector's driver while it holds the lease.
  */
 @Injectable()
 export class ConnectorRunner implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -45,12 +60,14 @@ export class ConnectorRunner implements OnApplicationBootstrap, OnApplicationShu
   private readonly slots = new Map<string, Slot>();
   private readonly secrets: ConnectorSecrets;
   private timer: NodeJS.Timeout | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
   private stopWatching: (() => void) | undefined;
   private ticking = false;
 
   constructor(
     private readonly repository: ConnectorsRepository,
     private readonly ingest: IngestService,
+    private readonly nats: NatsClient,
     @Inject(APP_CONFIG) private readonly config: IngestConfig,
   ) {
     this.secrets = new ConnectorSecrets(config.CONNECTORS_SECRET_KEY);
@@ -67,28 +84,35 @@ export class ConnectorRunner implements OnApplicationBootstrap, OnApplicationShu
       return;
     }
     this.timer = setInterval(() => void this.tick(), TICK_MS);
+    this.flushTimer = setInterval(() => void this.flushStatuses(), STATUS_FLUSH_MS);
   }
 
   private async watch(): Promise<void> {
     this.stopWatching = await this.repository.watchConfigs((entry) => {
       if (entry.operation !== 'PUT') {
-        this.forget(entry.key);
+        void this.forget(entry.key);
         return;
       }
       try {
         const connector = storedConnectorSchema.parse(entry.json());
         const slot = this.slots.get(entry.key);
         if (slot) {
+          if (slot.connector.updatedAt === connector.updatedAt) return;
           slot.connector = connector;
-          slot.nextPollAt = 0; // a changed configuration polls at once
+          // A changed configuration (or pause) ends the current run; the next tick decides.
+          slot.failures = 0;
+          slot.startAfter = 0;
+          void this.stop(slot);
         } else {
           this.slots.set(entry.key, {
             connector,
             leader: false,
             leaseRenewedAt: 0,
-            nextPollAt: 0,
-            polling: false,
+            run: undefined,
+            failures: 0,
+            startAfter: 0,
             status: undefined,
+            statusDirty: false,
           });
         }
       } catch (error) {
@@ -99,7 +123,10 @@ export class ConnectorRunner implements OnApplicationBootstrap, OnApplicationShu
 
   async onApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.flushTimer) clearInterval(this.flushTimer);
     this.stopWatching?.();
+    await Promise.all([...this.slots.values()].map((slot) => this.stop(slot)));
+    await this.flushStatuses();
     for (const slot of this.slots.values()) {
       if (slot.leader) {
         const { tenant, id } = slot.connector;
@@ -108,10 +135,13 @@ export class ConnectorRunner implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
-  private forget(key: string): void {
+  private async forget(key: string): Promise<void> {
     const slot = this.slots.get(key);
-    if (slot) slot.leader = false;
+    if (!slot) return;
     this.slots.delete(key);
+    slot.leader = false;
+    slot.statusDirty = false;
+    await this.stop(slot);
   }
 
   private async tick(): Promise<void> {
@@ -124,6 +154,8 @@ export class ConnectorRunner implements OnApplicationBootstrap, OnApplicationShu
         if (paused) {
           if (slot.leader) {
             slot.leader = false;
+            await this.stop(slot);
+            await this.flushStatus(slot, true);
             await this.repository.releaseLease(tenant, id, this.runnerId);
           }
           continue;
@@ -134,17 +166,14 @@ export class ConnectorRunner implements OnApplicationBootstrap, OnApplicationShu
           slot.leaseRenewedAt = slot.leader ? Date.now() : 0;
           if (slot.leader && !wasLeader) {
             slot.status = await this.repository.status(tenant, id);
-            slot.nextPollAt = 0;
             this.logger.log({ tenant, connector: id }, 'connector lease taken');
           }
+          if (!slot.leader && wasLeader) {
+            this.logger.warn({ tenant, connector: id }, 'connector lease lost; stopping it here');
+            void this.stop(slot);
+          }
         }
-        if (slot.leader && !slot.polling && Date.now() >= slot.nextPollAt) {
-          slot.polling = true;
-          void this.poll(slot).finally(() => {
-            slot.polling = false;
-            slot.nextPollAt = Date.now() + slot.connector.config.intervalSeconds * 1000;
-          });
-        }
+        if (slot.leader && !slot.run && Date.now() >= slot.startAfter) this.start(slot);
       }
     } catch (error) {
       this.logger.warn({ err: error }, 'connector supervision failed; retrying');
@@ -153,75 +182,116 @@ export class ConnectorRunner implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
-  private async poll(slot: Slot): Promise<void> {
+  private start(slot: Slot): void {
     const connector = slot.connector;
-    const { tenant, id } = connector;
-    const status = slot.status ?? (await this.repository.status(tenant, id));
-    slot.status = status;
-    try {
-      const cursor = await this.repository.cursor(tenant, id);
-      await pollOnce(connector, cursor, {
-        limits: () => {
-          const context = this.ingest.tenantContext(tenant, undefined);
-          return { limits: context.limits, receivedAt: context.receivedAt };
-        },
-        store: (points) =>
-          this.ingest.write(
-            this.ingest.tenantContext(tenant, undefined),
-            LineBatch.of(points),
-            `connector-http-poller`,
-          ),
-        saveCursor: (next) => this.repository.saveCursor(tenant, id, next),
-        pageDone: async (page) => {
-          status.recordsRead += page.recordsRead;
-          status.pointsWritten += page.pointsWritten;
-          status.recordsRefused += page.recordsRefused;
-          const now = new Date().toISOString();
-          if (page.refusal) {
-            status.lastError = `refused ${page.refusal}`;
-            status.lastErrorAt = now;
-          }
-          status.state = 'running';
-          status.lastSuccessAt = now;
-          status.runner = this.runnerId;
-          if (slot.leader) await this.repository.saveStatus(tenant, id, status);
-        },
-        authHeaders: () => this.authHeaders(connector),
-        stillLeader: () => slot.leader && this.slots.get(keyOf(connector)) === slot,
+    const driver = connectorDriver(connector.type);
+    const abort = new AbortController();
+    const context = this.context(slot, abort.signal, driver);
+    const done = (async () => {
+      if (!driver) throw new Error(`this platform has no connector type "${connector.type}"`);
+      const config = driver.configSchema.safeParse(connector.config);
+      if (!config.success)
+        throw new Error(`stored configuration unreadable: ${config.error.message}`);
+      await driver.run({ ...context, config: config.data });
+      if (!abort.signal.aborted) throw new Error('the connector stopped by itself');
+    })()
+      .then(() => {
+        slot.failures = 0;
+      })
+      .catch((error: unknown) => {
+        if (abort.signal.aborted) return;
+        slot.failures += 1;
+        const delay = Math.min(1_000 * 2 ** (slot.failures - 1), MAX_RESTART_DELAY_MS);
+        slot.startAfter = Date.now() + delay;
+        context.failed(`${(error as Error).message} (restarting in ${Math.round(delay / 1000)} s)`);
+        this.logger.warn(
+          { tenant: connector.tenant, connector: connector.id, err: (error as Error).message },
+          'connector run failed',
+        );
+      })
+      .finally(() => {
+        if (slot.run?.abort === abort) slot.run = undefined;
       });
-      // A poll that found nothing new (304, empty page) is a success too.
-      status.state = 'running';
-      status.lastSuccessAt = new Date().toISOString();
-    } catch (error) {
-      // Never the secret: errors name the URL without its query and the status code.
-      status.state = 'failing';
-      status.lastError = (error as Error).message;
-      status.lastErrorAt = new Date().toISOString();
-      this.logger.warn(
-        { tenant, connector: id, reason: status.lastError },
-        'connector poll failed',
-      );
-    }
-    status.runner = this.runnerId;
-    if (slot.leader) await this.repository.saveStatus(tenant, id, status).catch(() => undefined);
+    slot.run = { abort, done };
   }
 
-  private authHeaders(connector: StoredConnector): Record<string, string> {
-    const { auth } = connector.config;
-    const open = (sealed: { sealed: string }): string =>
-      this.secrets.open(sealed, connector.tenant, connector.id);
-    switch (auth.type) {
-      case 'none':
-        return {};
-      case 'bearer':
-        return { authorization: `Bearer ${open(auth.token)}` };
-      case 'basic':
-        return {
-          authorization: `Basic ${Buffer.from(`${auth.username}:${open(auth.password)}`).toString('base64')}`,
-        };
-      case 'api-key':
-        return { [auth.header.toLowerCase()]: open(auth.key) };
-    }
+  private async stop(slot: Slot): Promise<void> {
+    const run = slot.run;
+    if (!run) return;
+    run.abort.abort();
+    await run.done;
+  }
+
+  private context(
+    slot: Slot,
+    signal: AbortSignal,
+    driver: ConnectorDriver | undefined,
+  ): ConnectorContext<unknown> {
+    const connector = slot.connector;
+    const { tenant, id } = connector;
+    const status = (): ConnectorStatus => {
+      slot.status ??= emptyStatus();
+      slot.statusDirty = true;
+      slot.status.runner = this.runnerId;
+      return slot.status;
+    };
+    const now = (): string => new Date().toISOString();
+    return {
+      tenant,
+      id,
+      name: connector.name,
+      config: connector.config,
+      signal,
+      logger: this.logger,
+      nats: this.nats,
+      ingest: connectorIngest(this.ingest, tenant, `connector-${driver?.type ?? connector.type}`),
+      secret: (field) => this.secrets.openField(field, tenant, id),
+      isLeader: () => slot.leader && this.slots.get(keyOf(connector)) === slot,
+      count: (delta: Partial<ConnectorCounters>) => {
+        const current = status();
+        for (const [name, value] of Object.entries(delta) as [keyof ConnectorCounters, number][])
+          current[name] += value;
+      },
+      succeeded: () => {
+        const current = status();
+        current.state = 'running';
+        current.lastSuccessAt = now();
+      },
+      failed: (reason) => {
+        const current = status();
+        current.state = 'failing';
+        current.lastError = reason;
+        current.lastErrorAt = now();
+      },
+      warn: (reason) => {
+        const current = status();
+        current.lastError = reason;
+        current.lastErrorAt = now();
+      },
+      deadLettered: (what, reason) => {
+        const current = status();
+        current.deadLettered += 1;
+        current.lastDeadLetter = { what, reason, at: now() };
+      },
+      loadCursor: () => this.repository.cursor(tenant, id),
+      saveCursor: (cursor) => this.repository.saveCursor(tenant, id, cursor),
+      saveStatus: () => this.flushStatus(slot, false),
+    };
+  }
+
+  private async flushStatuses(): Promise<void> {
+    for (const slot of this.slots.values()) await this.flushStatus(slot, false);
+  }
+
+  /** Saves a changed status, only while this replica holds the lease (or on its way out). */
+  private async flushStatus(slot: Slot, leaving: boolean): Promise<void> {
+    if (!slot.statusDirty || !slot.status || (!slot.leader && !leaving)) return;
+    slot.statusDirty = false;
+    const { tenant, id } = slot.connector;
+    await this.repository.saveStatus(tenant, id, slot.status).catch((error: unknown) => {
+      slot.statusDirty = true;
+      this.logger.warn({ tenant, connector: id, err: error }, 'connector status not saved');
+    });
   }
 }
 

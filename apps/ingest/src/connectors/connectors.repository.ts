@@ -3,10 +3,8 @@ import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
 import { CONNECTORS_KV, ConnectorKey, NatsClient } from '@iotwins/messaging';
 import {
   connectorStatusSchema,
-  cursorSchema,
   emptyStatus,
   storedConnectorSchema,
-  type ConnectorCursor,
   type ConnectorStatus,
   type StoredConnector,
 } from './connector.schema';
@@ -97,14 +95,19 @@ export class ConnectorsRepository implements OnModuleInit {
     await this.store().put(ConnectorKey.status(tenant, id), JSON.stringify(status));
   }
 
-  async cursor(tenant: string, id: string): Promise<ConnectorCursor> {
+  /** The read position a connector saved, in its driver's own shape, or undefined. */
+  async cursor(tenant: string, id: string): Promise<unknown> {
     const entry = await this.store().get(ConnectorKey.cursor(tenant, id));
-    if (!entry || entry.operation !== 'PUT') return {};
-    return cursorSchema.parse(entry.json());
+    if (!entry || entry.operation !== 'PUT') return undefined;
+    return entry.json();
   }
 
-  async saveCursor(tenant: string, id: string, cursor: ConnectorCursor): Promise<void> {
+  async saveCursor(tenant: string, id: string, cursor: unknown): Promise<void> {
     await this.store().put(ConnectorKey.cursor(tenant, id), JSON.stringify(cursor));
+  }
+
+  async dropCursor(tenant: string, id: string): Promise<void> {
+    await this.store().purge(ConnectorKey.cursor(tenant, id));
   }
 
   /**

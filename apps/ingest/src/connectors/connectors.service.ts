@@ -6,14 +6,18 @@ import { assertSubjectToken } from '@iotwins/messaging';
 import { formatRfc3339Nanoseconds, type Precision } from '@iotwins/telemetry';
 import type { IngestConfig } from '../app.config';
 import { IngestService } from '../telemetry/ingest.service';
-import { ConnectorSecrets, publicAuth } from './connector-secrets';
+import { NatsClient } from '@iotwins/messaging';
+import { ConnectorSecrets } from './connector-secrets';
+import type { ConnectorDriver } from './connector.driver';
 import { MappingError, mapDocument, mappingSyntaxError } from './connector.mapping';
 import {
+  problemItems,
   type CreateConnectorInput,
-  type HttpPollerConfigInput,
   type StoredConnector,
   type UpdateConnectorInput,
 } from './connector.schema';
+import { publicConfig } from './connector.secret-field';
+import { connectorDriver, connectorTypes } from './connector.types';
 import { ConnectorConflictError, ConnectorsRepository } from './connectors.repository';
 
 const ID = /^[0-9a-f-]{36}$/;
@@ -26,6 +30,7 @@ export class ConnectorsService {
   constructor(
     private readonly repository: ConnectorsRepository,
     private readonly ingest: IngestService,
+    private readonly nats: NatsClient,
     @Inject(APP_CONFIG) config: IngestConfig,
   ) {
     this.secrets = new ConnectorSecrets(config.CONNECTORS_SECRET_KEY);
@@ -33,7 +38,8 @@ export class ConnectorsService {
 
   async create(tenant: string, input: CreateConnectorInput): Promise<Record<string, unknown>> {
     assertSubjectToken('tenant', tenant);
-    checkMapping(input.config);
+    const driver = driverOrProblem(input.type);
+    const config = validConfig(driver, input.config);
     const id = randomUUID();
     const now = new Date().toISOString();
     const connector: StoredConnector = {
@@ -42,7 +48,7 @@ export class ConnectorsService {
       name: input.name,
       type: input.type,
       paused: input.paused,
-      config: { ...input.config, auth: this.secrets.sealAuth(input.config.auth, tenant, id) },
+      config: this.secrets.sealConfig(config, tenant, id),
       createdAt: now,
       updatedAt: now,
     };
@@ -68,16 +74,17 @@ export class ConnectorsService {
     const { connector, revision } = await this.load(tenant, id);
     const next: StoredConnector = { ...connector, updatedAt: new Date().toISOString() };
     if (input.name !== undefined) next.name = input.name;
+    let moved = false;
     if (input.config !== undefined) {
-      checkMapping(input.config);
-      next.config = { ...input.config, auth: this.secrets.sealAuth(input.config.auth, tenant, id) };
+      const driver = driverOrProblem(connector.type);
+      const config = validConfig(driver, input.config);
+      next.config = this.secrets.sealConfig(config, tenant, id);
+      const before = driver.configSchema.safeParse(connector.config);
+      moved = !before.success || (driver.movesCursor?.(before.data, config) ?? false);
     }
+    // The cursor goes first, so the run the new configuration starts cannot read the old one.
+    if (moved) await this.repository.dropCursor(tenant, id);
     await this.save(next, revision);
-    const moved =
-      input.config !== undefined &&
-      (input.config.url !== connector.config.url ||
-        JSON.stringify(input.config.pagination) !== JSON.stringify(connector.config.pagination));
-    if (moved) await this.repository.saveCursor(tenant, id, {});
     return this.view(next);
   }
 
@@ -89,8 +96,12 @@ export class ConnectorsService {
   }
 
   async remove(tenant: string, id: string): Promise<void> {
-    await this.load(tenant, id);
+    const { connector } = await this.load(tenant, id);
     await this.repository.remove(tenant, id);
+    const driver = connectorDriver(connector.type);
+    const config = driver?.configSchema.safeParse(connector.config);
+    if (driver?.cleanup && config?.success)
+      await driver.cleanup({ tenant, id, config: config.data, nats: this.nats });
   }
 
   /** The points a sample document gives, validated as a poll would validate them. */
@@ -162,7 +173,7 @@ export class ConnectorsService {
       name: connector.name,
       type: connector.type,
       paused: connector.paused,
-      config: { ...connector.config, auth: publicAuth(connector.config.auth) },
+      config: publicConfig(connector.config),
       status: { ...status, state: connector.paused ? 'paused' : status.state },
       createdAt: connector.createdAt,
       updatedAt: connector.updatedAt,
@@ -170,13 +181,35 @@ export class ConnectorsService {
   }
 }
 
-function checkMapping(config: HttpPollerConfigInput): void {
-  const mapping = mappingSyntaxError(config.mapping);
-  if (mapping) throw invalidMapping('/config/mapping', mapping);
-  if (config.pagination.type === 'next-link') {
-    const next = mappingSyntaxError(config.pagination.next);
-    if (next) throw invalidMapping('/config/pagination/next', next);
+function driverOrProblem(type: string): ConnectorDriver {
+  const driver = connectorDriver(type);
+  if (!driver) {
+    throw ProblemException.of(400, 'invalid-connector', 'The connector is invalid', {
+      errors: [
+        {
+          pointer: '/type',
+          detail: `expected one of ${connectorTypes()
+            .map((t) => `"${t}"`)
+            .join(', ')}`,
+        },
+      ],
+    });
   }
+  return driver;
+}
+
+/** The configuration as its driver validates it, or a 400 naming every wrong field. */
+function validConfig<C>(driver: ConnectorDriver<C>, input: unknown): C {
+  const parsed = driver.configSchema.safeParse(input);
+  const problems = parsed.success
+    ? (driver.check?.(parsed.data) ?? [])
+    : problemItems(parsed.error, '/config');
+  if (!parsed.success || problems.length > 0) {
+    throw ProblemException.of(400, 'invalid-connector', 'The connector is invalid', {
+      errors: problems,
+    });
+  }
+  return parsed.data;
 }
 
 function invalidMapping(pointer: string, detail: string): ProblemException {

@@ -1,14 +1,15 @@
 import jsonata from 'jsonata';
 import type { Point, Precision, TelemetryLimits } from '@iotwins/telemetry';
-import { mapDocument } from './connector.mapping';
-import type { ConnectorCursor, StoredConnector } from './connector.schema';
+import type { IngestOutcome } from '../../connector.driver';
+import { mapDocument } from '../../connector.mapping';
+import type { HttpPollerConfig, HttpPollerCursor } from './http-poller.config';
 
 /** What a poll needs from the platform: time, limits, secrets, storage and the cursor store. */
 export interface PollerPorts {
   limits(): { limits: TelemetryLimits; receivedAt: bigint };
-  /** Resolves once JetStream stored every point. */
-  store(points: Point[]): Promise<number>;
-  saveCursor(cursor: ConnectorCursor): Promise<void>;
+  /** Resolves once JetStream stored every point it reports written. */
+  store(points: Point[]): Promise<IngestOutcome>;
+  saveCursor(cursor: HttpPollerCursor): Promise<void>;
   /** Opened secret values of the connector's auth, as headers. */
   authHeaders(): Record<string, string>;
   /** After each page is stored and its cursor saved: progress for the status. */
@@ -45,15 +46,14 @@ const MAX_PAGES_PER_POLL = 1_000;
  * deduplicates). The last page's ETag is kept, so an unchanged API is answered 304.
  */
 export async function pollOnce(
-  connector: StoredConnector,
-  start: ConnectorCursor,
+  config: HttpPollerConfig,
+  start: HttpPollerCursor,
   ports: PollerPorts,
 ): Promise<PollOutcome> {
-  const config = connector.config;
   const outcome: PollOutcome = { pages: 0, recordsRead: 0, pointsWritten: 0, recordsRefused: 0 };
-  let cursor: ConnectorCursor = { ...start };
+  let cursor: HttpPollerCursor = { ...start };
   while (outcome.pages < MAX_PAGES_PER_POLL && ports.stillLeader()) {
-    const url = pageUrl(connector, cursor);
+    const url = pageUrl(config, cursor);
     const headers: Record<string, string> = { accept: 'application/json', ...ports.authHeaders() };
     if (cursor.etag && (cursor.url ?? url) === url) headers['if-none-match'] = cursor.etag;
     let response: Response;
@@ -92,9 +92,14 @@ export async function pollOnce(
       const first = mapped.errors[0]!;
       page.refusal = `record ${first.index} of ${redact(url)}: ${first.detail}`;
     }
-    if (mapped.points.length > 0) page.pointsWritten = await ports.store(mapped.points);
+    if (mapped.points.length > 0) {
+      const stored = await ports.store(mapped.points);
+      page.pointsWritten = stored.written;
+      page.recordsRefused += stored.refused;
+      if (stored.errors.length > 0) page.refusal ??= `${redact(url)}: ${stored.errors[0]}`;
+    }
     const etag = response.headers.get('etag') ?? undefined;
-    const next = await nextCursor(connector, cursor, url, document, mapped.records, etag);
+    const next = await nextCursor(config, cursor, url, document, mapped.records, etag);
     // Only now, with the points in JetStream, does the read position move on.
     await ports.saveCursor(next.cursor);
     outcome.recordsRead += page.recordsRead;
@@ -108,8 +113,8 @@ export async function pollOnce(
   return outcome;
 }
 
-function pageUrl(connector: StoredConnector, cursor: ConnectorCursor): string {
-  const { url, pagination } = connector.config;
+function pageUrl(config: HttpPollerConfig, cursor: HttpPollerCursor): string {
+  const { url, pagination } = config;
   if (pagination.type === 'page-param') {
     const target = new URL(url);
     target.searchParams.set(pagination.param, String(cursor.page ?? pagination.start));
@@ -119,14 +124,14 @@ function pageUrl(connector: StoredConnector, cursor: ConnectorCursor): string {
 }
 
 async function nextCursor(
-  connector: StoredConnector,
-  cursor: ConnectorCursor,
+  config: HttpPollerConfig,
+  cursor: HttpPollerCursor,
   url: string,
   document: unknown,
   records: number,
   etag: string | undefined,
-): Promise<{ cursor: ConnectorCursor; more: boolean }> {
-  const { pagination } = connector.config;
+): Promise<{ cursor: HttpPollerCursor; more: boolean }> {
+  const { pagination } = config;
   switch (pagination.type) {
     case 'none':
       return { cursor: { url, etag }, more: false };

@@ -1,0 +1,19 @@
+import type { ConnectorDriver } from './connector.driver';
+import { httpPollerDriver } from './drivers/http-poller/http-poller.driver';
+import { webhookSinkDriver } from './drivers/webhook-sink/webhook-sink.driver';
+
+/**
+ * Every connector type the platform runs. A new type is a driver (connector.driver.ts) in
+ * drivers/<type>/ and one line here; the API, the runner and the docs take it from this list.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each driver has its own config type
+export const CONNECTOR_DRIVERS: readonly ConnectorDriver<any>[] = [
+  httpPollerDriver,
+  webhookSinkDriver,
+];
+
+export function connectorDriver(type: string): ConnectorDriver | undefined {
+  return CONNECTOR_DRIVERS.find((driver) => driver.type === type);
+}
+
+export const connectorTypes = (): string[] => CONNECTOR_DRIVERS.map((driver) => driver.type);
