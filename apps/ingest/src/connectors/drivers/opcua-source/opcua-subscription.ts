@@ -70,13 +70,13 @@ export class OpcuaSubscription {
     this.client.on('connection_lost', () => this.onLost?.(`connection to ${url} lost`));
     this.client.on('close', () => this.onLost?.(`connection to ${url} closed`));
     try {
-      await this.client.connect(url);
+      await this.step(this.client.connect(url));
     } catch (error) {
       throw new Error(`cannot connect to ${url}: ${firstLine(error)}`);
     }
     const user = await userIdentity(lib, config.user, this.options.userSecret ?? '');
     try {
-      this.session = await this.client.createSession(user);
+      this.session = await this.step(this.client.createSession(user));
     } catch (error) {
       throw new Error(`session refused by ${url}: ${firstLine(error)}`);
     }
@@ -84,16 +84,18 @@ export class OpcuaSubscription {
       this.onLost?.(`session closed by ${url}: ${status.toString()}`),
     );
     this.session.on('keepalive_failure', () => this.onLost?.(`${url} stopped answering`));
-    this.subscription = await this.session.createSubscription2({
-      requestedPublishingInterval: config.publishingIntervalMs,
-      // Lifetime and keep-alive counts in publishing intervals: the server ends a subscription
-      // it has not heard from for about a minute, and says it is alive every few seconds.
-      requestedLifetimeCount: Math.max(30, Math.ceil(60_000 / config.publishingIntervalMs)),
-      requestedMaxKeepAliveCount: Math.max(3, Math.ceil(5_000 / config.publishingIntervalMs)),
-      maxNotificationsPerPublish: 0,
-      publishingEnabled: true,
-      priority: 1,
-    });
+    this.subscription = await this.step(
+      this.session.createSubscription2({
+        requestedPublishingInterval: config.publishingIntervalMs,
+        // Lifetime and keep-alive counts in publishing intervals: the server ends a subscription
+        // it has not heard from for about a minute, and says it is alive every few seconds.
+        requestedLifetimeCount: Math.max(30, Math.ceil(60_000 / config.publishingIntervalMs)),
+        requestedMaxKeepAliveCount: Math.max(3, Math.ceil(5_000 / config.publishingIntervalMs)),
+        maxNotificationsPerPublish: 0,
+        publishingEnabled: true,
+        priority: 1,
+      }),
+    );
     this.subscription.on('terminated', () => this.onLost?.(`subscription ended by ${url}`));
     // An 'error' event without a listener would end the process: it ends this connection only.
     this.subscription.on('error', (error: Error) =>
@@ -116,14 +118,16 @@ export class OpcuaSubscription {
       pending.push(change);
     };
     for (const [index, item] of config.items.entries()) {
-      const monitored = await this.subscription.monitor(
-        { nodeId: item.nodeId, attributeId: lib.AttributeIds.Value },
-        {
-          samplingInterval: item.samplingIntervalMs,
-          queueSize: item.queueSize,
-          discardOldest: true,
-        },
-        lib.TimestampsToReturn.Both,
+      const monitored = await this.step(
+        this.subscription.monitor(
+          { nodeId: item.nodeId, attributeId: lib.AttributeIds.Value },
+          {
+            samplingInterval: item.samplingIntervalMs,
+            queueSize: item.queueSize,
+            discardOldest: true,
+          },
+          lib.TimestampsToReturn.Both,
+        ),
       );
       if (monitored.statusCode.isNotGood())
         throw new Error(`item ${index} (${item.nodeId}): ${monitored.statusCode.toString()}`);
@@ -131,14 +135,31 @@ export class OpcuaSubscription {
     }
   }
 
+  /**
+   * Awaits one step of `open`; when the connection was closed meanwhile (the run aborted),
+   * lets go of what the step made and stops there.
+   */
+  private async step<T>(work: Promise<T>): Promise<T> {
+    const value = await work;
+    if (this.closed) {
+      await this.release();
+      throw new Error('closed while opening');
+    }
+    return value;
+  }
+
   /** Lets go of the subscription, session and connection; safe to call more than once. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const client = this.client;
-    await this.subscription?.terminate().catch(() => undefined);
-    await this.session?.close().catch(() => undefined);
-    await client?.disconnect().catch(() => undefined);
+    await this.release();
+  }
+
+  private async release(): Promise<void> {
+    // A server that went away answers nothing: each step waits a little, then the next.
+    await settled(this.subscription?.terminate());
+    await settled(this.session?.close());
+    await settled(this.client?.disconnect());
   }
 }
 
@@ -171,6 +192,19 @@ async function userIdentity(
       };
     }
   }
+}
+
+const CLOSE_STEP_MS = 2_000;
+
+/** Waits for `work` to settle, at most CLOSE_STEP_MS; its outcome does not matter. */
+async function settled(work: Promise<unknown> | undefined): Promise<void> {
+  if (!work) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    work.catch(() => undefined),
+    new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_STEP_MS))),
+  ]);
+  clearTimeout(timer);
 }
 
 /** node-opcua's messages run over several lines (with diagnostics); the first says it. */
