@@ -337,7 +337,7 @@ describe('connectors: external MQTT source and sink', () => {
     expect((await api.call('DELETE', `/v1/connectors/${id}`)).status).toBe(204);
   }, 150_000);
 
-  it('shows why it cannot read: wrong password, unreachable broker', async () => {
+  it('shows why it cannot read: wrong password, unreachable broker, internal address', async () => {
     const closedPort = await freePort();
     const failures = [
       {
@@ -347,6 +347,11 @@ describe('connectors: external MQTT source and sink', () => {
       {
         config: { ...broker(), url: `mqtt://127.0.0.1:${closedPort}` },
         reason: `cannot connect to mqtt://127.0.0.1:${closedPort}: connect ECONNREFUSED 127.0.0.1:${closedPort}`,
+      },
+      {
+        config: { ...broker(), url: 'mqtt://0.0.0.7:1883' },
+        reason:
+          'cannot connect to mqtt://0.0.0.7:1883: 0.0.0.7 is an internal address the platform does not call for tenants (an operator may allow it in OUTBOUND_ALLOWED_CIDRS)',
       },
     ];
     const ids: string[] = [];

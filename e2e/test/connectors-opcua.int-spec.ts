@@ -337,6 +337,15 @@ describe('connectors: OPC-UA source from a simulated machine tool', () => {
         },
         reason: `cannot connect to opc.tcp://127.0.0.1:${closedPort}/UA/MachineTool: `,
       },
+      {
+        // 0.0.0.0/8 is never reachable: were the guard missing, no packet would leave either.
+        config: {
+          ...machineConfig(uniqueName('never')),
+          endpointUrl: 'opc.tcp://0.0.0.7:4840/UA/X',
+        },
+        reason:
+          'cannot connect to opc.tcp://0.0.0.7:4840/UA/X: 0.0.0.7 is an internal address the platform does not call for tenants (an operator may allow it in OUTBOUND_ALLOWED_CIDRS)',
+      },
     ];
     const ids: string[] = [];
     for (const failure of failures) {

@@ -78,8 +78,14 @@ class SinkBroker {
     );
   }
 
-  private connect(): Promise<MqttClient> {
+  private async connect(): Promise<MqttClient> {
     const { url } = this.ctx.config;
+    try {
+      await this.ctx.outbound.assertHost(new URL(url).hostname);
+    } catch (error) {
+      this.client = undefined;
+      throw new Error(`cannot connect to ${url}: ${(error as Error).message}`);
+    }
     const client = mqtt.connect(url, mqttClientOptions(this.ctx, { clean: true }));
     const forget = (): void => {
       this.client = undefined;

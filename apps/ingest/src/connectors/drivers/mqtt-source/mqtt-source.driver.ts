@@ -70,6 +70,11 @@ class SourceSession {
   async run(): Promise<string | undefined> {
     const { ctx } = this;
     const url = ctx.config.url;
+    try {
+      await ctx.outbound.assertHost(new URL(url).hostname);
+    } catch (error) {
+      return `cannot connect to ${url}: ${(error as Error).message}`;
+    }
     const client = mqtt.connect(
       url,
       mqttClientOptions(ctx, {

@@ -37,6 +37,7 @@ export const opcuaSourceDriver: ConnectorDriver<OpcuaSourceConfig> = {
       const connection = new OpcuaSubscription({
         config: ctx.config,
         userSecret: userSecret(ctx),
+        assertHost: (host) => ctx.outbound.assertHost(host),
         onChanges: (changes) => store.add(changes),
       });
       try {

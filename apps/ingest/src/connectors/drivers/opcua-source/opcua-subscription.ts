@@ -19,6 +19,8 @@ export interface OpcuaSubscriptionOptions {
   config: OpcuaSourceConfig;
   /** The opened secret of the login: a password or a private key (PEM); none for anonymous. */
   userSecret: string | undefined;
+  /** Refuses a host the platform may not call for tenants (ctx.outbound.assertHost). */
+  assertHost: (host: string) => Promise<void>;
   /** Called with each publish's changes, in the order the server sent them. */
   onChanges: (changes: OpcuaChange[]) => void;
 }
@@ -52,9 +54,14 @@ export class OpcuaSubscription {
   }
 
   async open(): Promise<void> {
-    const lib = await loadOpcua();
     const { config } = this.options;
     const url = config.endpointUrl;
+    try {
+      await this.options.assertHost(new URL(url).hostname);
+    } catch (error) {
+      throw new Error(`cannot connect to ${url}: ${firstLine(error)}`);
+    }
+    const lib = await loadOpcua();
     const clientCertificateManager = await opcuaCertificateManager();
     this.client = lib.OPCUAClient.create({
       applicationName: 'IoTwinS ingest connector',
