@@ -495,6 +495,29 @@ describe('connectors: external MQTT source and sink', () => {
     }
   });
 
+  it('does not publish to a broker on an internal address', async () => {
+    const measurement = uniqueName('guarded');
+    const created = await api.create(uniqueName('internal'), 'mqtt-sink', {
+      ...broker(),
+      url: 'mqtt://0.0.0.7:1883',
+      source: { filter: measurement, from: 'all' },
+      topic: 'testbed/{measurement}',
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    const written = await fetch(`${ingest.baseUrl}/v1/points`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ points: [{ measurement, fields: { v: 1 } }] }),
+    });
+    expect(written.status).toBeLessThan(300);
+    await waitFor('failing', async () => (await api.status(id)).state === 'failing');
+    expect((await api.status(id)).lastError).toBe(
+      'cannot connect to mqtt://0.0.0.7:1883: 0.0.0.7 is an internal address the platform does not call for tenants (an operator may allow it in OUTBOUND_ALLOWED_CIDRS)',
+    );
+    expect((await api.status(id)).recordsRead).toBe(0);
+  });
+
   it('retries what the broker refuses (PUBACK 135) and dead-letters it, nothing acked before', async () => {
     const measurement = uniqueName('refused');
     const created = await api.create(uniqueName('not-allowed'), 'mqtt-sink', {
