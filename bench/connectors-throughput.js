@@ -13,6 +13,7 @@
 require('reflect-metadata');
 const { existsSync } = require('node:fs');
 const { resolve } = require('node:path');
+const { performance } = require('node:perf_hooks');
 const { parseArgs } = require('node:util');
 const amqp = require('amqplib');
 const { applyLocalEnv, startAppProcess, tokens } = require('../libs/testing/dist');
