@@ -8,3 +8,10 @@ export {
 } from './problem-details';
 export { ProblemDetailsFilter, requestIdOf, toProblem } from './problem-details.filter';
 export { MAX_JSON_DEPTH, jsonDeeperThan, parseJsonBody } from './json-body';
+export {
+  WebhookHeader,
+  postSignedWebhook,
+  signWebhook,
+  verifyWebhook,
+  type WebhookResult,
+} from './signed-webhook';

@@ -2,6 +2,7 @@ import type { ConnectorDriver } from './connector.driver';
 import { amqpSinkDriver } from './drivers/amqp/amqp-sink.driver';
 import { amqpSourceDriver } from './drivers/amqp/amqp-source.driver';
 import { httpPollerDriver } from './drivers/http-poller/http-poller.driver';
+import { webhookSinkDriver } from './drivers/webhook-sink/webhook-sink.driver';
 
 /**
  * Every connector type the platform runs. A new type is a driver (connector.driver.ts) in
@@ -10,6 +11,7 @@ import { httpPollerDriver } from './drivers/http-poller/http-poller.driver';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each driver has its own config type
 export const CONNECTOR_DRIVERS: readonly ConnectorDriver<any>[] = [
   httpPollerDriver,
+  webhookSinkDriver,
   amqpSourceDriver,
   amqpSinkDriver,
 ];
