@@ -121,7 +121,10 @@ async function amqpSource({ ingest, token }) {
   const api = (method, path, body) =>
     fetch(`${ingest.baseUrl}${path}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
       body: body && JSON.stringify(body),
     });
   const response = await api('POST', '/v1/connectors', {
@@ -156,7 +159,8 @@ async function amqpSource({ ingest, token }) {
       publishSeconds: (published - started) / 1000,
     };
   } finally {
-    await api('DELETE', `/v1/connectors/${id}`);
+    const deleted = await api('DELETE', `/v1/connectors/${id}`);
+    if (deleted.status !== 204) console.error(`connector ${id} not deleted: ${deleted.status}`);
     await channel.deleteQueue(queue).catch(() => undefined);
     await connection.close();
   }
