@@ -1,5 +1,6 @@
 import { AckPolicy, DeliverPolicy, jetstreamManager } from '@nats-io/jetstream';
-import { connect as connectNats, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connect as connectNats } from '@nats-io/transport-node';
 import type { ChannelModel, Channel } from 'amqplib';
 import {
   freePort,
