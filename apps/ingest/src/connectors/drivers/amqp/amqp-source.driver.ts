@@ -77,10 +77,17 @@ async function consumeUntilLost(ctx: Ctx, consuming: () => void): Promise<void> 
     channelLost.catch(() => undefined);
     await Promise.race([prepareQueue(channel, config), lost, channelLost]);
     await channel.prefetch(config.prefetch);
+    // The broker cancels the consumer when the queue is deleted under it.
+    const cancelled = new Promise<never>((_, reject) =>
+      channel.on('cancel', () =>
+        reject(new Error(`NOT_FOUND: queue '${config.queue}' was deleted`)),
+      ),
+    );
+    cancelled.catch(() => undefined);
     const { consumerTag } = await channel.consume(
       config.queue,
       (message) => {
-        if (!message) return; // cancelled by the broker (queue deleted): `channelLost` follows
+        if (!message) return; // cancelled by the broker: `cancelled` rejects
         const work = handle(ctx, channel, message).finally(() => inFlight.delete(work));
         inFlight.add(work);
       },
@@ -89,14 +96,10 @@ async function consumeUntilLost(ctx: Ctx, consuming: () => void): Promise<void> 
     consuming();
     ctx.succeeded();
     const aborted = new Promise<void>((done) =>
-      ctx.signal.aborted ? done() : ctx.signal.addEventListener('abort', () => done()),
+      ctx.signal.aborted
+        ? done()
+        : ctx.signal.addEventListener('abort', () => done(), { once: true }),
     );
-    const cancelled = new Promise<never>((_, reject) =>
-      channel.on('cancel', () =>
-        reject(new Error(`NOT_FOUND: queue '${config.queue}' was deleted`)),
-      ),
-    );
-    cancelled.catch(() => undefined);
     await Promise.race([aborted, lost, channelLost, cancelled]);
     // Stop deliveries, let the messages in hand be stored and acknowledged, then let go.
     await channel.cancel(consumerTag).catch(() => undefined);
