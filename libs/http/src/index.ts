@@ -15,3 +15,5 @@ export {
   verifyWebhook,
   type WebhookResult,
 } from './signed-webhook';
+export { JSON_BODY_LIMIT, StreamedOrJsonBodyParsers } from './streamed-or-json-body.parsers';
+export { invalidInput, parseInput, pointerOf, problemItems } from './zod-input';
