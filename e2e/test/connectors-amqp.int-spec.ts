@@ -431,6 +431,12 @@ describe('connectors: AMQP 0-9-1 source and sink (RabbitMQ) through ingest -> Je
       url: `amqp://127.0.0.1:${closedPort}`,
       queue: goodQueue,
     });
+    // Cloud metadata: internal, and not in OUTBOUND_ALLOWED_CIDRS (local.env allows loopback).
+    const internal = await createConnector('amqp-source', {
+      ...brokerConfig(),
+      url: 'amqp://169.254.169.254:5672',
+      queue: goodQueue,
+    });
     const missing = await createConnector('amqp-source', {
       ...brokerConfig(),
       queue: missingQueue,
@@ -439,11 +445,15 @@ describe('connectors: AMQP 0-9-1 source and sink (RabbitMQ) through ingest -> Je
 
     const failing = async (id: string) =>
       (await waitForStatus(id, 'failing', (s) => s.state === 'failing')).lastError as string;
-    const [wrong, refused, notFound] = await Promise.all([
+    const [wrong, refused, notFound, blocked] = await Promise.all([
       failing(wrongPassword.id),
       failing(unreachable.id),
       failing(missing.id),
+      failing(internal.id),
     ]);
+    expect(blocked).toMatch(
+      /^169\.254\.169\.254:5672 queue [^ ]+: 169\.254\.169\.254 is an internal address the platform does not call for tenants \(an operator may allow it in OUTBOUND_ALLOWED_CIDRS\) \(retrying in \d+ s\)$/,
+    );
     const broker = `127.0.0.1:${requireEnv('RABBITMQ_PORT')}`;
     expect(wrong).toMatch(
       new RegExp(
@@ -478,7 +488,7 @@ describe('connectors: AMQP 0-9-1 source and sink (RabbitMQ) through ingest -> Je
       40_000,
     );
     expect((await storedPoints(measurement)).filter((p) => p.tags.from === 'late')).toHaveLength(1);
-    for (const id of [wrongPassword.id, unreachable.id])
+    for (const id of [wrongPassword.id, unreachable.id, internal.id])
       expect((await call(alive(), 'POST', `/v1/connectors/${id}/pause`)).status).toBe(200);
   }, 120_000);
 

@@ -1,12 +1,8 @@
-import { connect, type ChannelModel, type ConfirmChannel } from 'amqplib';
+import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import type { ConnectorContext, ConnectorDriver, ConfigProblem } from '../../connector.driver';
 import { removeSinkConsumer, runSink, type SinkMessage } from '../../connector.sink';
-import {
-  amqpSinkConfigSchema,
-  brokerAddress,
-  connectOptions,
-  type AmqpSinkConfig,
-} from './amqp.config';
+import { amqpSinkConfigSchema, brokerAddress, type AmqpSinkConfig } from './amqp.config';
+import { connectGuarded } from './amqp-connect';
 import { describeAmqpError } from './amqp-errors';
 import { placeholdersOf, routingKeyFor } from './amqp-routing-key';
 
@@ -68,9 +64,7 @@ async function open(ctx: Ctx): Promise<Link> {
   const { config } = ctx;
   let connection: ChannelModel;
   try {
-    connection = await connect(connectOptions(config, ctx.secret(config.password)), {
-      timeout: 10_000,
-    });
+    connection = await connectGuarded(ctx);
   } catch (error) {
     throw new Error(`${brokerAddress(config)}: ${describeAmqpError(error)}`);
   }

@@ -1,12 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connect, type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
+import type { Channel, ConsumeMessage } from 'amqplib';
 import type { ConnectorContext, ConnectorDriver } from '../../connector.driver';
-import {
-  amqpSourceConfigSchema,
-  brokerAddress,
-  connectOptions,
-  type AmqpSourceConfig,
-} from './amqp.config';
+import { amqpSourceConfigSchema, brokerAddress, type AmqpSourceConfig } from './amqp.config';
+import { connectGuarded } from './amqp-connect';
 import { describeAmqpError } from './amqp-errors';
 import { formatProblem, reconnectDelayMs, settle } from './amqp-payload';
 
@@ -53,12 +49,7 @@ export const amqpSourceDriver: ConnectorDriver<AmqpSourceConfig> = {
  */
 async function consumeUntilLost(ctx: Ctx, consuming: () => void): Promise<void> {
   const { config } = ctx;
-  const connection: ChannelModel = await connect(
-    connectOptions(config, ctx.secret(config.password)),
-    {
-      timeout: 10_000,
-    },
-  );
+  const connection = await connectGuarded(ctx);
   const inFlight = new Set<Promise<void>>();
   try {
     const lost = new Promise<never>((_, reject) => {
