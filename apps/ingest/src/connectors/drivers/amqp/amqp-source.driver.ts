@@ -63,7 +63,11 @@ async function consumeUntilLost(ctx: Ctx, consuming: () => void): Promise<void> 
     const channel = await connection.createChannel();
     const channelLost = new Promise<never>((_, reject) => {
       channel.on('error', reject);
-      channel.on('close', () => reject(new Error('channel closed')));
+      // A closing connection closes its channels first: give its reason (e.g. the broker's
+      // shutdown) a moment to win over this plain one.
+      channel.on('close', () =>
+        setTimeout(() => reject(new Error('channel closed by the broker')), 100),
+      );
     });
     channelLost.catch(() => undefined);
     await Promise.race([prepareQueue(channel, config), lost, channelLost]);
