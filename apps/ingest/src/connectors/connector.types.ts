@@ -2,6 +2,9 @@ import type { ConnectorDriver } from './connector.driver';
 import { amqpSinkDriver } from './drivers/amqp/amqp-sink.driver';
 import { amqpSourceDriver } from './drivers/amqp/amqp-source.driver';
 import { httpPollerDriver } from './drivers/http-poller/http-poller.driver';
+import { mqttSinkDriver } from './drivers/mqtt-sink/mqtt-sink.driver';
+import { mqttSourceDriver } from './drivers/mqtt-source/mqtt-source.driver';
+import { opcuaSourceDriver } from './drivers/opcua-source/opcua-source.driver';
 import { webhookSinkDriver } from './drivers/webhook-sink/webhook-sink.driver';
 
 /**
@@ -12,6 +15,9 @@ import { webhookSinkDriver } from './drivers/webhook-sink/webhook-sink.driver';
 export const CONNECTOR_DRIVERS: readonly ConnectorDriver<any>[] = [
   httpPollerDriver,
   webhookSinkDriver,
+  opcuaSourceDriver,
+  mqttSourceDriver,
+  mqttSinkDriver,
   amqpSourceDriver,
   amqpSinkDriver,
 ];
