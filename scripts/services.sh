@@ -9,6 +9,7 @@
 #   bash scripts/services.sh logs NAME       the server's log
 #   bash scripts/services.sh provision       create/update the NATS streams (operator step; `up` runs it)
 #   bash scripts/services.sh install-nats    build nats-server and natscli if needed, print nats-server's path
+#   bash scripts/services.sh rabbitmqctl ARGS   rabbitmqctl against this data dir's RabbitMQ node
 #
 # Ports and credentials come from deploy/local/local.env; variables set in the environment
 # win. Data and logs live under $IOTWINS_DATA_DIR/services, built and downloaded servers
@@ -19,7 +20,7 @@ load_local_env
 
 CACHE="${IOTWINS_CACHE_DIR:-$HOME/.cache/iotwins}"
 DATA="$IOTWINS_DATA_DIR/services"
-SERVERS=(nats influxdb postgres redis mosquitto minio ferretdb keycloak)
+SERVERS=(nats influxdb postgres redis mosquitto minio ferretdb keycloak rabbitmq)
 KEYCLOAK_VERSION=26.4.7
 FERRETDB_VERSION=v1.24.2
 MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
@@ -31,6 +32,9 @@ NATSCLI_VERSION=v0.5.0
 INFLUXDB_VERSION=v1.13.2
 PKG_CONFIG_VERSION=v0.3.0
 PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
+# Debian's rabbitmq-server; its scripts are run directly (the /usr/sbin wrappers switch to
+# the system instance's user and directories).
+RABBITMQ_BIN=/usr/lib/rabbitmq/bin
 mkdir -p "$CACHE/bin" "$DATA"
 
 log_of() { echo "$DATA/$1/$1.log"; }
@@ -52,6 +56,7 @@ install_debian_packages() {
   [ -n "$PG_BIN" ] || missing+=(postgresql)
   command -v curl >/dev/null || missing+=(curl)
   command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
+  [ -x "$RABBITMQ_BIN/rabbitmq-server" ] || missing+=(rabbitmq-server)
   [ ${#missing[@]} -eq 0 ] && return
   [ "$(id -u)" = 0 ] || fail "missing Debian packages (${missing[*]}); install them as root: apt-get install ${missing[*]}"
   say "installing Debian packages: ${missing[*]}"
@@ -60,6 +65,17 @@ install_debian_packages() {
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   PG_BIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
+  disable_system_rabbitmq
+}
+
+# Debian's rabbitmq-server package brings a system instance (node rabbit@<host>) that would
+# squat port 5672 at the next boot; this script runs its own instance per data dir instead.
+disable_system_rabbitmq() {
+  [ "$(id -u)" = 0 ] || return 0
+  if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+    systemctl disable --now rabbitmq-server.service >/dev/null 2>&1 || true
+  fi
+  update-rc.d rabbitmq-server disable >/dev/null 2>&1 || true
 }
 
 install_minio() {
@@ -282,6 +298,51 @@ start_keycloak() {
     --db-url="jdbc:h2:file:$dir/h2/keycloakdb;NON_KEYWORDS=VALUE;AUTO_SERVER=TRUE"
 }
 
+# One RabbitMQ node per data dir: its own node name (from its port, so two data dirs on one
+# machine never share a node), AMQP and distribution ports, mnesia, logs, pid file and Erlang
+# cookie (HOME). epmd, the Erlang port mapper, is shared by every node of the machine.
+RABBITMQ_DIR="$DATA/rabbitmq"
+RABBITMQ_ENV=(env HOME="$RABBITMQ_DIR" RABBITMQ_NODENAME="iotwins-$RABBITMQ_PORT@localhost"
+  RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT="$RABBITMQ_PORT"
+  RABBITMQ_DIST_PORT="$RABBITMQ_DIST_PORT" RABBITMQ_CONFIG_FILE="$RABBITMQ_DIR/rabbitmq.conf"
+  RABBITMQ_MNESIA_BASE="$RABBITMQ_DIR/mnesia" RABBITMQ_LOG_BASE="$RABBITMQ_DIR/log" RABBITMQ_LOGS=-
+  RABBITMQ_PID_FILE="$RABBITMQ_DIR/rabbitmq.pid" RABBITMQ_ENABLED_PLUGINS_FILE="$RABBITMQ_DIR/enabled_plugins"
+  RABBITMQ_PLUGINS_EXPAND_DIR="$RABBITMQ_DIR/plugins-expand")
+rabbitmqctl() { "${RABBITMQ_ENV[@]}" "$RABBITMQ_BIN/rabbitmqctl" "$@"; }
+
+start_rabbitmq() {
+  local dir="$DATA/rabbitmq"
+  mkdir -p "$dir/mnesia" "$dir/log"
+  # The first boot creates this user and vhost instead of `guest`; prepare_rabbitmq keeps
+  # them in step with local.env afterwards.
+  cat >"$dir/rabbitmq.conf" <<EOF
+listeners.tcp.default = 127.0.0.1:$RABBITMQ_PORT
+default_user = $RABBITMQ_USER
+default_pass = $RABBITMQ_PASSWORD
+default_vhost = $RABBITMQ_VHOST
+default_user_tags.administrator = true
+default_permissions.configure = .*
+default_permissions.read = .*
+default_permissions.write = .*
+EOF
+  : >"$dir/enabled_plugins"
+  # The pid is rabbitmq-server's shell (env execs it): on SIGTERM it stops the Erlang VM cleanly.
+  spawn rabbitmq "${RABBITMQ_ENV[@]}" "$RABBITMQ_BIN/rabbitmq-server"
+}
+
+prepare_rabbitmq() {
+  rabbitmqctl -q await_startup --timeout 120 >/dev/null 2>&1 ||
+    fail "RabbitMQ did not finish booting; its log: $(log_of rabbitmq)"
+  # A data dir from before a password change: bring the user in line with local.env.
+  if ! rabbitmqctl -q authenticate_user "$RABBITMQ_USER" "$RABBITMQ_PASSWORD" >/dev/null 2>&1; then
+    rabbitmqctl -q add_vhost "$RABBITMQ_VHOST" >/dev/null 2>&1 || true
+    rabbitmqctl -q add_user "$RABBITMQ_USER" "$RABBITMQ_PASSWORD" >/dev/null 2>&1 ||
+      rabbitmqctl -q change_password "$RABBITMQ_USER" "$RABBITMQ_PASSWORD" >/dev/null
+    rabbitmqctl -q set_user_tags "$RABBITMQ_USER" administrator >/dev/null
+    rabbitmqctl -q set_permissions -p "$RABBITMQ_VHOST" "$RABBITMQ_USER" '.*' '.*' '.*' >/dev/null
+  fi
+}
+
 # ---------------------------------------------------------------- readiness
 
 # Each check makes a real, authenticated request, not just a port probe.
@@ -298,7 +359,20 @@ answers() {
   minio) curl -fsS "http://127.0.0.1:$MINIO_PORT/minio/health/ready" >/dev/null 2>&1 ;;
   ferretdb) (exec 3<>"/dev/tcp/127.0.0.1/$MONGO_PORT") 2>/dev/null && running ferretdb ;;
   keycloak) curl -fsS "http://127.0.0.1:$KEYCLOAK_PORT/realms/iotwins/.well-known/openid-configuration" >/dev/null 2>&1 ;;
+  # Our node (not a system instance on the same port) answers the AMQP 0-9-1 protocol header
+  # with connection.start (frame type 1, channel 0, class 10, method 10).
+  rabbitmq) running rabbitmq && amqp_handshake ;;
   esac
+}
+
+amqp_handshake() {
+  local reply
+  reply="$(
+    exec 2>/dev/null 3<>"/dev/tcp/127.0.0.1/$RABBITMQ_PORT" || exit 1
+    printf 'AMQP\x00\x00\x09\x01' >&3
+    timeout 2 head -c 11 <&3 | od -An -tx1 | tr -d ' \n'
+  )" 2>/dev/null || return 1
+  [[ "$reply" =~ ^010000[0-9a-f]{8}000a000a$ ]]
 }
 
 wait_ready() { # name timeout-seconds
@@ -337,6 +411,7 @@ start_one() {
   minio) start_minio && wait_ready minio 60 ;;
   ferretdb) start_ferretdb && wait_ready ferretdb 30 ;;
   keycloak) start_keycloak && wait_ready keycloak 180 ;;
+  rabbitmq) start_rabbitmq && wait_ready rabbitmq 120 && prepare_rabbitmq ;;
   *) fail "unknown server $name; one of: ${SERVERS[*]}" ;;
   esac
 }
@@ -352,8 +427,15 @@ stop_one() {
   pid="$(pid_of "$name")"
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
     kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    # RabbitMQ's clean shutdown (queues, mnesia) takes longer than the others'.
+    for _ in $(seq 1 "$([ "$name" = rabbitmq ] && echo 600 || echo 100)"); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null || true
+  fi
+  # The Erlang VM itself, should its shell have been killed first.
+  if [ "$name" = rabbitmq ] && [ -f "$RABBITMQ_DIR/rabbitmq.pid" ]; then
+    pid="$(cat "$RABBITMQ_DIR/rabbitmq.pid")"
+    grep -qs beam "/proc/$pid/comm" && kill -9 "$pid" 2>/dev/null || true
+    rm -f "$RABBITMQ_DIR/rabbitmq.pid"
   fi
   rm -f "$DATA/$name/pid"
 }
@@ -373,7 +455,7 @@ up() {
   install_all
   say "starting the backing servers"
   # Independent servers start in parallel; FerretDB needs PostgreSQL first.
-  local pids=() names=(nats influxdb redis mosquitto minio keycloak)
+  local pids=() names=(nats influxdb redis mosquitto minio keycloak rabbitmq)
   for name in "${names[@]}"; do
     (start_one "$name") & pids+=($!)
   done
@@ -403,7 +485,7 @@ check() {
 case "${1:-}" in
 up) up ;;
 down)
-  for name in keycloak ferretdb minio mosquitto redis influxdb nats postgres; do stop_one "$name"; done
+  for name in rabbitmq keycloak ferretdb minio mosquitto redis influxdb nats postgres; do stop_one "$name"; done
   if [ "${2:-}" = "--purge" ]; then rm -rf "$DATA" && say "removed $DATA"; fi
   ;;
 purge) "$0" down --purge ;;
@@ -415,5 +497,7 @@ install-nats) install_nats >&2; echo "$CACHE/bin/nats-server" ;;
 start) [ -n "${2:-}" ] || fail "usage: $0 start NAME"; start_one "$2" ;;
 stop) [ -n "${2:-}" ] || fail "usage: $0 stop NAME"; stop_one "$2" ;;
 logs) [ -n "${2:-}" ] || fail "usage: $0 logs NAME"; cat "$(log_of "$2")" ;;
-*) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+# rabbitmqctl against this data dir's node (tests read queue counters with it).
+rabbitmqctl) shift; rabbitmqctl "$@" ;;
+*) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -62,6 +62,7 @@ const SERVERS = [
   'minio',
   'ferretdb',
   'keycloak',
+  'rabbitmq',
 ];
 
 describe('docker-compose.yml against scripts/services.sh and deploy/local/local.env', () => {
@@ -97,6 +98,9 @@ describe('docker-compose.yml against scripts/services.sh and deploy/local/local.
           }
         })(),
       )![1]!,
+      rabbitmq: execFileSync('dpkg-query', ['-W', '-f', '${Version}', 'rabbitmq-server'], {
+        encoding: 'utf8',
+      }).split('-')[0]!,
     };
     for (const [service, version] of Object.entries(native)) {
       const tag = tagOf(service);
@@ -128,6 +132,7 @@ describe('docker-compose.yml against scripts/services.sh and deploy/local/local.
         ['MINIO_CONSOLE_PORT', 9001],
       ],
       ferretdb: [['MONGO_PORT', 27017]],
+      rabbitmq: [['RABBITMQ_PORT', 5672]],
       keycloak: [
         ['KEYCLOAK_PORT', 8080],
         ['KEYCLOAK_MANAGEMENT_PORT', 9000],
@@ -194,6 +199,8 @@ describe('docker-compose.yml against scripts/services.sh and deploy/local/local.
       ['minio', 'MINIO_ROOT_PASSWORD', 'S3_SECRET_KEY'],
       ['minio', 'MINIO_NOTIFY_NATS_PASSWORD_IOTWINS', 'NATS_MINIO_PASSWORD'],
       ['keycloak', 'KC_BOOTSTRAP_ADMIN_PASSWORD', 'KEYCLOAK_ADMIN_PASSWORD'],
+      ['rabbitmq', 'RABBITMQ_DEFAULT_USER', 'RABBITMQ_USER'],
+      ['rabbitmq', 'RABBITMQ_DEFAULT_PASS', 'RABBITMQ_PASSWORD'],
     ];
     for (const [service, key, variable] of same) {
       expect([service, key, services[service]!.environment![key]]).toEqual([

@@ -1,4 +1,6 @@
 import type { ConnectorDriver } from './connector.driver';
+import { amqpSinkDriver } from './drivers/amqp/amqp-sink.driver';
+import { amqpSourceDriver } from './drivers/amqp/amqp-source.driver';
 import { httpPollerDriver } from './drivers/http-poller/http-poller.driver';
 import { mqttSinkDriver } from './drivers/mqtt-sink/mqtt-sink.driver';
 import { mqttSourceDriver } from './drivers/mqtt-source/mqtt-source.driver';
@@ -16,6 +18,8 @@ export const CONNECTOR_DRIVERS: readonly ConnectorDriver<any>[] = [
   opcuaSourceDriver,
   mqttSourceDriver,
   mqttSinkDriver,
+  amqpSourceDriver,
+  amqpSinkDriver,
 ];
 
 export function connectorDriver(type: string): ConnectorDriver | undefined {
