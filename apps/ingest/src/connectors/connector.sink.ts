@@ -45,6 +45,16 @@ export interface SinkMessage {
   /** Stream sequence: stable across redeliveries, a receiver's idempotency key. */
   seq: number;
   deliveryCount: number;
+  /** Tells JetStream the message is still being worked on (a long delivery, e.g. a big file). */
+  working(): void;
+}
+
+export interface RunSinkOptions {
+  /**
+   * Where a new durable starts when `from` is `new`: this time (the connector's declaration)
+   * instead of the moment the consumer is made, so nothing published in between is missed.
+   */
+  startTime?: string;
 }
 
 const STREAMS = { telemetry: TELEMETRY_STREAM, events: EVENTS_STREAM } as const;
@@ -64,6 +74,7 @@ export const sinkConsumerName = (id: string): string => `connector-${id}`;
 export async function runSink(
   ctx: ConnectorContext<{ source: SinkSource }>,
   deliver: (messages: SinkMessage[]) => Promise<void>,
+  options: RunSinkOptions = {},
 ): Promise<void> {
   const { source } = ctx.config;
   const stream = STREAMS[source.stream];
@@ -83,7 +94,11 @@ export async function runSink(
       await jsm.consumers
         .add(stream, {
           ...config,
-          deliver_policy: source.from === 'all' ? DeliverPolicy.All : DeliverPolicy.New,
+          ...(source.from === 'all'
+            ? { deliver_policy: DeliverPolicy.All }
+            : options.startTime
+              ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: options.startTime }
+              : { deliver_policy: DeliverPolicy.New }),
         })
         .catch(async (error: unknown) => {
           // Exists (an earlier run): keep its position, follow a changed filter.
@@ -121,6 +136,7 @@ async function deliverBatch(
         headers: message.headers,
         seq: message.seq,
         deliveryCount: message.info.deliveryCount,
+        working: () => message.working(),
       })),
     );
     for (const message of batch) message.ack();

@@ -1,4 +1,5 @@
 import type { ConnectorDriver } from './connector.driver';
+import { fileImportDriver } from './drivers/file-import/file-import.driver';
 import { httpPollerDriver } from './drivers/http-poller/http-poller.driver';
 
 /**
@@ -6,7 +7,7 @@ import { httpPollerDriver } from './drivers/http-poller/http-poller.driver';
  * drivers/<type>/ and one line here; the API, the runner and the docs take it from this list.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each driver has its own config type
-export const CONNECTOR_DRIVERS: readonly ConnectorDriver<any>[] = [httpPollerDriver];
+export const CONNECTOR_DRIVERS: readonly ConnectorDriver<any>[] = [httpPollerDriver, fileImportDriver];
 
 export function connectorDriver(type: string): ConnectorDriver | undefined {
   return CONNECTOR_DRIVERS.find((driver) => driver.type === type);
