@@ -1,13 +1,20 @@
 import type { ConnectorDriver } from './connector.driver';
 import { fileImportDriver } from './drivers/file-import/file-import.driver';
 import { httpPollerDriver } from './drivers/http-poller/http-poller.driver';
+import { objectBatchSinkDriver } from './drivers/object-batch-sink/object-batch-sink.driver';
+import { parquetExportDriver } from './drivers/parquet-export/parquet-export.driver';
 
 /**
  * Every connector type the platform runs. A new type is a driver (connector.driver.ts) in
  * drivers/<type>/ and one line here; the API, the runner and the docs take it from this list.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each driver has its own config type
-export const CONNECTOR_DRIVERS: readonly ConnectorDriver<any>[] = [httpPollerDriver, fileImportDriver];
+export const CONNECTOR_DRIVERS: readonly ConnectorDriver<any>[] = [
+  httpPollerDriver,
+  fileImportDriver,
+  objectBatchSinkDriver,
+  parquetExportDriver,
+];
 
 export function connectorDriver(type: string): ConnectorDriver | undefined {
   return CONNECTOR_DRIVERS.find((driver) => driver.type === type);
