@@ -1,5 +1,8 @@
 import { startAppProcess, tokens, uniqueName, waitFor, type AppProcess } from '@iotwins/testing';
 
+/** A short lease, so a restarted ingest takes the connectors of a killed one over quickly. */
+const INGEST_ENV = { CONNECTORS_LEASE_SECONDS: '2' };
+
 /**
  * The apps the file connectors need, as processes (ingest, timeseries, objectstore), with a
  * tenant-a token, and small clients of their APIs: shared by connectors-files.int-spec.ts and
@@ -9,19 +12,24 @@ export class FilesPlatform {
   readonly created: string[] = [];
 
   private constructor(
-    readonly ingest: AppProcess,
+    public ingest: AppProcess,
     readonly timeseries: AppProcess,
     readonly objectstore: AppProcess,
     readonly token: string,
   ) {}
 
-  static async start(ingestEnv: Record<string, string> = {}): Promise<FilesPlatform> {
+  static async start(): Promise<FilesPlatform> {
     const [ingest, timeseries, objectstore] = await Promise.all([
-      startAppProcess('ingest', { CONNECTORS_LEASE_SECONDS: '2', ...ingestEnv }),
+      startAppProcess('ingest', INGEST_ENV),
       startAppProcess('timeseries'),
       startAppProcess('objectstore'),
     ]);
     return new FilesPlatform(ingest, timeseries, objectstore, await tokens.gatewayA());
+  }
+
+  /** A new ingest process (after the old one was killed); it takes the connectors over. */
+  async restartIngest(): Promise<void> {
+    this.ingest = await startAppProcess('ingest', INGEST_ENV);
   }
 
   async stop(): Promise<void> {

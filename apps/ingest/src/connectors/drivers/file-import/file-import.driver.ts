@@ -11,6 +11,9 @@ import { fileImportConfigSchema, type FileImportConfig } from './file-import.con
 import { importObject } from './file-importer';
 import { REPORT_SUFFIX } from './import-format';
 
+/** Redelivery of a file's event after its importer died (kill -9) mid-file. */
+const IMPORT_ACK_WAIT_MS = 30_000;
+
 /** The objectstore's object-created events of the connector's tenant, one at a time. */
 function eventSource(config: FileImportConfig): SinkSource {
   return {
@@ -47,7 +50,9 @@ export const fileImportDriver: ConnectorDriver<FileImportConfig> = {
       async (messages) => {
         for (const message of messages) await importEvent(ctx, message, s3, physical);
       },
-      { startTime: ctx.createdAt },
+      // A file's event stays unacknowledged while it is imported; each chunk tells JetStream
+      // it is still being worked on, so a short ack wait only bites when ingest died mid-file.
+      { startTime: ctx.createdAt, ackWaitMs: IMPORT_ACK_WAIT_MS },
     );
   },
 
