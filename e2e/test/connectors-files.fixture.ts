@@ -85,7 +85,12 @@ export class FilesPlatform {
     return body.id as string;
   }
 
-  async put(bucket: string, key: string, body: Uint8Array | string, contentType: string): Promise<void> {
+  async put(
+    bucket: string,
+    key: string,
+    body: Uint8Array | string,
+    contentType: string,
+  ): Promise<void> {
     const response = await fetch(
       `${this.objectstore.baseUrl}/v1/buckets/${bucket}/objects/${key.split('/').map(encodeURIComponent).join('/')}`,
       {
@@ -94,7 +99,8 @@ export class FilesPlatform {
         body,
       },
     );
-    if (response.status !== 200) throw new Error(`PUT ${key}: ${response.status} ${await response.text()}`);
+    if (response.status !== 200)
+      throw new Error(`PUT ${key}: ${response.status} ${await response.text()}`);
   }
 
   /** An object's bytes, or undefined while there is none. */
@@ -152,13 +158,21 @@ export class FilesPlatform {
       }[]
     )
       .flatMap((series) => series.points.map((point) => ({ tags: series.tags, ...point })))
-      .sort((a, b) => a.time.localeCompare(b.time) || JSON.stringify(a.tags).localeCompare(JSON.stringify(b.tags)));
+      .sort(
+        (a, b) =>
+          a.time.localeCompare(b.time) ||
+          JSON.stringify(a.tags).localeCompare(JSON.stringify(b.tags)),
+      );
   }
 
   async waitForPoints(measurement: string, count: number, timeoutMs = 60_000) {
-    await waitFor(`${count} points of ${measurement}`, async () => (await this.points(measurement)).length >= count, {
-      timeoutMs,
-    });
+    await waitFor(
+      `${count} points of ${measurement}`,
+      async () => (await this.points(measurement)).length >= count,
+      {
+        timeoutMs,
+      },
+    );
     return this.points(measurement);
   }
 }

@@ -36,7 +36,9 @@ describe('connectors: file import through objectstore events -> ingest -> timese
       otherTenant,
     );
     expect(status).toBe(400);
-    expect(body.errors).toEqual([{ pointer: '/config/bucket', detail: `you have no bucket "${bucket}"` }]);
+    expect(body.errors).toEqual([
+      { pointer: '/config/bucket', detail: `you have no bucket "${bucket}"` },
+    ]);
 
     const mine = await platform.bucket('private');
     const privateBucket = await platform.call(platform.ingest, 'POST', '/v1/connectors', {
@@ -94,12 +96,22 @@ describe('connectors: file import through objectstore events -> ingest -> timese
       {
         tags: { site: 'north' },
         time: '2026-11-24T10:00:00.000000000Z',
-        fields: { power: 1520.5, rpm: { type: 'integer', value: 1200 }, ok: true, state: 'running' },
+        fields: {
+          power: 1520.5,
+          rpm: { type: 'integer', value: 1200 },
+          ok: true,
+          state: 'running',
+        },
       },
       {
         tags: { site: 'south' },
         time: '2026-11-24T10:00:01.123456789Z',
-        fields: { power: 99, rpm: { type: 'integer', value: 7 }, ok: false, state: 'idle, cooling' },
+        fields: {
+          power: 99,
+          rpm: { type: 'integer', value: 7 },
+          ok: false,
+          state: 'idle, cooling',
+        },
       },
       {
         tags: { site: 'east' },
@@ -121,7 +133,11 @@ describe('connectors: file import through objectstore events -> ingest -> timese
     const json = {
       points: [
         { tags: { unit: '7' }, fields: { temp: 21.5 }, time: '2026-11-24T08:00:00Z' },
-        { measurement, fields: { temp: 'hot', level: { type: 'integer', value: 3 } }, time: Date.parse('2026-11-24T08:00:01Z') },
+        {
+          measurement,
+          fields: { temp: 'hot', level: { type: 'integer', value: 3 } },
+          time: Date.parse('2026-11-24T08:00:01Z'),
+        },
         { fields: {}, time: '2026-11-24T08:00:02Z' },
       ],
     };
@@ -180,7 +196,9 @@ describe('connectors: file import survives a kill -9 mid-file', () => {
   /** Messages TELEMETRY holds for one measurement of tenant-a: one per stored chunk. */
   const storedMessages = async (measurement: string): Promise<number> => {
     const subject = `telemetry.tenant-a.${measurement}`;
-    const info = await (await jetstreamManager(nc)).streams.info(TELEMETRY_STREAM, {
+    const info = await (
+      await jetstreamManager(nc)
+    ).streams.info(TELEMETRY_STREAM, {
       subjects_filter: subject,
     });
     return info.state.subjects?.[subject] ?? 0;
@@ -192,7 +210,9 @@ describe('connectors: file import survives a kill -9 mid-file', () => {
    */
   const tap = async (measurement: string): Promise<string> => {
     const name = uniqueName('tap');
-    await (await jetstreamManager(nc)).consumers.add(TELEMETRY_STREAM, {
+    await (
+      await jetstreamManager(nc)
+    ).consumers.add(TELEMETRY_STREAM, {
       durable_name: name,
       filter_subject: `telemetry.tenant-a.${measurement}`,
       ack_policy: AckPolicy.Explicit,
@@ -208,7 +228,10 @@ describe('connectors: file import survives a kill -9 mid-file', () => {
     for (;;) {
       let read = 0;
       for await (const message of await consumer.fetch({ max_messages: 100, expires: 2_000 })) {
-        lines += message.string().split('\n').filter((line) => line.trim() !== '').length;
+        lines += message
+          .string()
+          .split('\n')
+          .filter((line) => line.trim() !== '').length;
         message.ack();
         read += 1;
       }
@@ -252,9 +275,13 @@ describe('connectors: file import survives a kill -9 mid-file', () => {
 
     const report = await platform.report(bucket, 'bulk/day.lp', 120_000);
     expect(report).toMatchObject({ pointsStored: POINTS, recordsRefused: 0, outcome: 'completed' });
-    await waitFor('every point in InfluxDB', async () => (await countPoints(measurement)) >= POINTS, {
-      timeoutMs: 120_000,
-    });
+    await waitFor(
+      'every point in InfluxDB',
+      async () => (await countPoints(measurement)) >= POINTS,
+      {
+        timeoutMs: 120_000,
+      },
+    );
     expect(await countPoints(measurement)).toBe(POINTS);
     // The chunks stored before the kill were published again and dropped as duplicates:
     // TELEMETRY holds each point in exactly one message.

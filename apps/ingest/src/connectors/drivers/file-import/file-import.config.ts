@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import { keyPrefixSchema, measurementSchema, tenantBucketSchema } from '../object-files/object-files.config';
+import {
+  keyPrefixSchema,
+  measurementSchema,
+  tenantBucketSchema,
+} from '../object-files/object-files.config';
 
 export const IMPORT_FORMATS = ['auto', 'csv', 'json', 'line-protocol', 'parquet'] as const;
 export type ImportFormat = Exclude<(typeof IMPORT_FORMATS)[number], 'auto'>;

@@ -1,11 +1,12 @@
-import {
-  ObjectstoreEventType,
-  objectEventDataSchema,
-  parseEvent,
-} from '@iotwins/messaging';
+import { ObjectstoreEventType, objectEventDataSchema, parseEvent } from '@iotwins/messaging';
 import type { ScopedS3 } from '@iotwins/storage';
 import type { ConnectorContext, ConnectorDriver } from '../../connector.driver';
-import { removeSinkConsumer, runSink, type SinkMessage, type SinkSource } from '../../connector.sink';
+import {
+  removeSinkConsumer,
+  runSink,
+  type SinkMessage,
+  type SinkSource,
+} from '../../connector.sink';
 import { checkTenantBucket, openTenantBucket } from '../object-files/object-files.storage';
 import { fileImportConfigSchema, type FileImportConfig } from './file-import.config';
 import { importObject } from './file-importer';
@@ -43,7 +44,12 @@ export const fileImportDriver: ConnectorDriver<FileImportConfig> = {
 
   async run(ctx) {
     const { config } = ctx;
-    const { s3, physical } = await openTenantBucket(ctx, config.bucket, config.prefix, 'read-write');
+    const { s3, physical } = await openTenantBucket(
+      ctx,
+      config.bucket,
+      config.prefix,
+      'read-write',
+    );
     const source = eventSource(config);
     await runSink(
       { ...ctx, config: { source } },
@@ -68,7 +74,10 @@ async function importEvent(
   const { config } = ctx;
   let event;
   try {
-    event = parseEvent(JSON.parse(Buffer.from(message.data).toString('utf8')), objectEventDataSchema);
+    event = parseEvent(
+      JSON.parse(Buffer.from(message.data).toString('utf8')),
+      objectEventDataSchema,
+    );
   } catch {
     return; // not an object event: nothing to import
   }
@@ -106,6 +115,11 @@ async function importEvent(
   });
   if (report.error) ctx.warn(`${key}: ${report.error}`);
   else if (report.refused[0])
-    ctx.warn(`${key}: ${report.recordsRefused} record(s) refused, first: ${report.refused[0].detail}`);
-  ctx.logger.log({ tenant: ctx.tenant, connector: ctx.id, key, points: report.pointsStored }, 'file imported');
+    ctx.warn(
+      `${key}: ${report.recordsRefused} record(s) refused, first: ${report.refused[0].detail}`,
+    );
+  ctx.logger.log(
+    { tenant: ctx.tenant, connector: ctx.id, key, points: report.pointsStored },
+    'file imported',
+  );
 }

@@ -167,18 +167,24 @@ class ChunkImporter {
           limits,
         });
       } catch (error) {
-        if (error instanceof CsvHeaderError) throw new FileFormatError(`CSV header: ${error.message}`);
+        if (error instanceof CsvHeaderError)
+          throw new FileFormatError(`CSV header: ${error.message}`);
         throw error;
       }
       // Line 2 of the parsed text is the chunk's first data line.
       const firstDataLine = chunk.firstLine + headerLines;
       const lineOf = (parsedLine: number) => firstDataLine + parsedLine - 2;
       this.tally.recordsRead += rows;
-      for (const error of parsed.errors) this.tally.refuse({ line: lineOf(error.line), detail: error.detail });
+      for (const error of parsed.errors)
+        this.tally.refuse({ line: lineOf(error.line), detail: error.detail });
       // A syntax error refuses every row of its chunk; count the rows not listed.
       const unlisted = rows - parsed.points.length - parsed.errors.length;
       if (unlisted > 0) this.tally.recordsRefused += unlisted;
-      const lines = parsedLines(parsed.points.length, parsed.errors.map((error) => error.line), 2);
+      const lines = parsedLines(
+        parsed.points.length,
+        parsed.errors.map((error) => error.line),
+        2,
+      );
       await this.store(parsed.points, (index) => ({ line: lineOf(lines[index]!), detail: '' }));
     }
     if (header === undefined) throw new FileFormatError('the CSV file is empty');
@@ -196,7 +202,10 @@ class ChunkImporter {
       this.tally.recordsRead += records;
       for (const error of parsed.errors)
         this.tally.refuse({ line: chunk.firstLine + error.line - 1, detail: error.detail });
-      const lines = pointLines(chunk.text, parsed.errors.map((error) => error.line));
+      const lines = pointLines(
+        chunk.text,
+        parsed.errors.map((error) => error.line),
+      );
       await this.store(parsed.points, (index) => ({
         line: chunk.firstLine + (lines[index] ?? 1) - 1,
         detail: '',
@@ -210,7 +219,9 @@ class ChunkImporter {
     for await (const part of stream) parts.push(part as Buffer);
     let document: unknown;
     try {
-      document = parseJsonBody(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(parts)));
+      document = parseJsonBody(
+        new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(parts)),
+      );
     } catch (error) {
       throw new FileFormatError(`not a JSON document: ${(error as Error).message}`);
     }
@@ -310,7 +321,9 @@ function parseTagList(value: string | undefined): string[] {
   if (!value) return [];
   try {
     const parsed: unknown = JSON.parse(value);
-    return Array.isArray(parsed) ? parsed.filter((tag): tag is string => typeof tag === 'string') : [];
+    return Array.isArray(parsed)
+      ? parsed.filter((tag): tag is string => typeof tag === 'string')
+      : [];
   } catch {
     return [];
   }

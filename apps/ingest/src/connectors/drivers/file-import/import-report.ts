@@ -45,9 +45,7 @@ export class ImportTally {
     if (this.refused.length < MAX_LISTED_REFUSALS) this.refused.push(record);
   }
 
-  report(
-    target: Pick<ImportReport, 'bucket' | 'key' | 'etag' | 'size' | 'format'>,
-  ): ImportReport {
+  report(target: Pick<ImportReport, 'bucket' | 'key' | 'etag' | 'size' | 'format'>): ImportReport {
     const finished = Date.now();
     return {
       ...target,

@@ -25,7 +25,10 @@ describe('lineChunks', () => {
 
   it('joins a multi-byte character split between two reads', async () => {
     const bytes = Buffer.from('x=ü\ny=€\n');
-    const chunks = await collect([bytes.subarray(0, 3), bytes.subarray(3, 8), bytes.subarray(8)], 10);
+    const chunks = await collect(
+      [bytes.subarray(0, 3), bytes.subarray(3, 8), bytes.subarray(8)],
+      10,
+    );
     expect(chunks).toEqual([{ text: 'x=ü\ny=€', firstLine: 1, lines: 2 }]);
   });
 

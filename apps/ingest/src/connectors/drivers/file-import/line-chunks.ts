@@ -54,7 +54,6 @@ export async function* lineChunks(
 
 function oddQuotes(line: string): boolean {
   let count = 0;
-  for (let index = line.indexOf('"'); index >= 0; index = line.indexOf('"', index + 1))
-    count += 1;
+  for (let index = line.indexOf('"'); index >= 0; index = line.indexOf('"', index + 1)) count += 1;
   return count % 2 === 1;
 }

@@ -44,7 +44,12 @@ export const objectBatchSinkDriver: ConnectorDriver<ObjectBatchSinkConfig> = {
 
   async run(ctx) {
     const { config } = ctx;
-    const { s3, physical } = await openTenantBucket(ctx, config.bucket, templatePrefix(config.keyTemplate), 'write');
+    const { s3, physical } = await openTenantBucket(
+      ctx,
+      config.bucket,
+      templatePrefix(config.keyTemplate),
+      'write',
+    );
     while (!ctx.signal.aborted && ctx.isLeader()) {
       try {
         const consumer = await openSinkConsumer(ctx, {
@@ -55,7 +60,10 @@ export const objectBatchSinkDriver: ConnectorDriver<ObjectBatchSinkConfig> = {
         });
         let window = new Window(Date.now(), config);
         while (!ctx.signal.aborted && ctx.isLeader()) {
-          const wanted = Math.min(config.source.batchSize, MAX_WINDOW_MESSAGES - window.messages.length);
+          const wanted = Math.min(
+            config.source.batchSize,
+            MAX_WINDOW_MESSAGES - window.messages.length,
+          );
           if (wanted > 0) {
             const fetched = await consumer.fetch({ max_messages: wanted, expires: 1_000 });
             for await (const message of fetched) window.add(message);
@@ -68,9 +76,9 @@ export const objectBatchSinkDriver: ConnectorDriver<ObjectBatchSinkConfig> = {
       } catch (error) {
         if (ctx.signal.aborted) return;
         ctx.failed((error as Error).message);
-        await sleep(config.source.retryDelaySeconds * 1000, undefined, { signal: ctx.signal }).catch(
-          () => undefined,
-        );
+        await sleep(config.source.retryDelaySeconds * 1000, undefined, {
+          signal: ctx.signal,
+        }).catch(() => undefined);
       }
     }
   },
@@ -142,7 +150,13 @@ async function flush(
         firstSeq,
         format: config.format,
       });
-      await putFile(client, physical, key, encodePoints(points, config.format, measurement), ctx.settings.CONNECTORS_FILE_MAX_BYTES);
+      await putFile(
+        client,
+        physical,
+        key,
+        encodePoints(points, config.format, measurement),
+        ctx.settings.CONNECTORS_FILE_MAX_BYTES,
+      );
       ctx.count({ pointsWritten: points.length });
     }
   } catch (error) {
@@ -156,7 +170,9 @@ async function flush(
         message.nak(config.source.retryDelaySeconds * 1000 * 2 ** (message.info.deliveryCount - 1));
       }
     }
-    ctx.failed(`writing the window of ${window.start.toISOString()} failed: ${(error as Error).message}`);
+    ctx.failed(
+      `writing the window of ${window.start.toISOString()} failed: ${(error as Error).message}`,
+    );
     return;
   }
   for (const message of window.messages) message.ack();

@@ -15,9 +15,10 @@ export const keyPrefixSchema = z
   .refine((prefix) => !prefix.startsWith('/') && !/(^|\/)\.\.?(\/|$)/.test(prefix), {
     message: 'expected a key prefix without a leading "/" or "." / ".." segments',
   })
-  .refine((prefix) => !/[*?\u0000-\u001f\\]/.test(prefix), {
-    message: 'expected a key prefix without "*", "?", backslashes or control characters',
-  })
+  .refine(
+    (prefix) => !/[*?\\]/.test(prefix) && ![...prefix].some((char) => char.charCodeAt(0) < 0x20),
+    { message: 'expected a key prefix without "*", "?", backslashes or control characters' },
+  )
   .default('');
 
 /** The measurement name a file connector reads or writes. */

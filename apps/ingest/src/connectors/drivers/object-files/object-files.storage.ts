@@ -5,7 +5,11 @@ import { resolveTenantBucket, type BucketUse } from './tenant-bucket.resolver';
 
 /** Why this ingest cannot run file connectors at all, or undefined when it can. */
 export function fileStorageMissing(settings: IngestConfig): string | undefined {
-  if (!settings.S3_ENDPOINT || !settings.CONNECTORS_S3_ACCESS_KEY || !settings.CONNECTORS_S3_SECRET_KEY)
+  if (
+    !settings.S3_ENDPOINT ||
+    !settings.CONNECTORS_S3_ACCESS_KEY ||
+    !settings.CONNECTORS_S3_SECRET_KEY
+  )
     return 'file connectors are not enabled on this platform (S3_ENDPOINT, CONNECTORS_S3_ACCESS_KEY and CONNECTORS_S3_SECRET_KEY are unset)';
   return undefined;
 }

@@ -1,6 +1,11 @@
 import type { Client } from 'minio';
 import type { Point } from '@iotwins/telemetry';
-import { MEASUREMENT_METADATA_KEY, TAGS_METADATA_KEY, columnsOf, pointsToColumns } from './parquet-points';
+import {
+  MEASUREMENT_METADATA_KEY,
+  TAGS_METADATA_KEY,
+  columnsOf,
+  pointsToColumns,
+} from './parquet-points';
 import { writeParquet } from './parquet.io';
 import { pointsToCsv } from './points-csv';
 
@@ -32,7 +37,9 @@ export async function putFile(
   maxBytes: number,
 ): Promise<void> {
   if (file.body.length > maxBytes)
-    throw new Error(`${key} would have ${file.body.length} bytes, more than the limit of ${maxBytes}`);
+    throw new Error(
+      `${key} would have ${file.body.length} bytes, more than the limit of ${maxBytes}`,
+    );
   await client.putObject(physical, key, file.body, file.body.length, {
     'Content-Type': file.contentType,
   });

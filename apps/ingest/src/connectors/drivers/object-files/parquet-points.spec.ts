@@ -66,7 +66,9 @@ describe('points and Parquet columns', () => {
     expect(
       columnRole({ name: 'u', type: 'INT64', converted_type: 'UINT_64' }, new Set()),
     ).toMatchObject({ type: 'uinteger' });
-    expect(columnRole({ name: 'tag:site', type: 'BYTE_ARRAY', converted_type: 'UTF8' }, new Set())).toEqual({
+    expect(
+      columnRole({ name: 'tag:site', type: 'BYTE_ARRAY', converted_type: 'UTF8' }, new Set()),
+    ).toEqual({
       kind: 'tag',
       name: 'tag:site',
       key: 'site',
@@ -83,7 +85,11 @@ describe('points and Parquet columns', () => {
     ];
     const read = rowsToPoints(
       roles,
-      [{ time: 5n, power: null }, { time: 6n, power: Number.NaN }, { time: 7n, power: 1 }],
+      [
+        { time: 5n, power: null },
+        { time: 6n, power: Number.NaN },
+        { time: 7n, power: 1 },
+      ],
       10,
       options,
     );
@@ -102,7 +108,11 @@ describe('points as CSV', () => {
     expect(csv.split('\n')[0]).toBe(
       'time,measurement,tag:site,field:note:string,field:ok:boolean,field:power:float,field:rpm:integer',
     );
-    const parsed = parseCsvPoints(csv, { precision: 'ns', defaultTimestamp: 0n, limits: DEFAULT_TELEMETRY_LIMITS });
+    const parsed = parseCsvPoints(csv, {
+      precision: 'ns',
+      defaultTimestamp: 0n,
+      limits: DEFAULT_TELEMETRY_LIMITS,
+    });
     expect(parsed.errors).toEqual([]);
     expect(parsed.points).toEqual(points);
   });

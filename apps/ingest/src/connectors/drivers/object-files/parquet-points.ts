@@ -81,8 +81,7 @@ function fieldTypeOf(column: ParquetColumnInfo): FieldType {
       return 'boolean';
     case 'INT32':
     case 'INT64':
-      if (column.logical_type && !['INTEGER'].includes(column.logical_type.type))
-        break; // dates, times, decimals: no field type holds them
+      if (column.logical_type && !['INTEGER'].includes(column.logical_type.type)) break; // dates, times, decimals: no field type holds them
       if (column.converted_type && !/^U?INT_/.test(column.converted_type)) break;
       return unsigned ? 'uinteger' : 'integer';
     case 'FLOAT':
@@ -90,6 +89,9 @@ function fieldTypeOf(column: ParquetColumnInfo): FieldType {
       return 'float';
     case 'BYTE_ARRAY':
       if (isUtf8(column)) return 'string';
+      break;
+    case undefined: // a group (nested column)
+    default: // FIXED_LEN_BYTE_ARRAY, INT96
       break;
   }
   const kind = column.logical_type?.type ?? column.converted_type ?? column.type ?? 'group';
@@ -285,6 +287,8 @@ export function columnsOf(points: readonly Point[]): {
   }
   return {
     tagKeys: [...tagKeys].sort(),
-    fields: [...fields.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, type]) => ({ key, type })),
+    fields: [...fields.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([key, type]) => ({ key, type })),
   };
 }

@@ -26,7 +26,12 @@ export class S3ParquetFile {
     readonly metadata: FileMetaData,
   ) {}
 
-  static async open(client: Client, bucket: string, key: string, size: number): Promise<S3ParquetFile> {
+  static async open(
+    client: Client,
+    bucket: string,
+    key: string,
+    size: number,
+  ): Promise<S3ParquetFile> {
     const raw: AsyncBuffer = {
       byteLength: size,
       slice: async (start: number, end?: number) => {

@@ -19,9 +19,13 @@ export const parquetExportConfigSchema = z
       .string()
       .min(1)
       .max(1024)
-      .refine((key) => !key.startsWith('/') && !/(^|\/)\.\.?(\/|$)/.test(key) && !key.endsWith('/'), {
-        message: 'expected an object key without a leading "/", "." / ".." segments or a trailing "/"',
-      })
+      .refine(
+        (key) => !key.startsWith('/') && !/(^|\/)\.\.?(\/|$)/.test(key) && !key.endsWith('/'),
+        {
+          message:
+            'expected an object key without a leading "/", "." / ".." segments or a trailing "/"',
+        },
+      )
       .optional(),
   })
   .strict()

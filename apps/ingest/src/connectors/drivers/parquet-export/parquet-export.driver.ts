@@ -25,9 +25,13 @@ export const parquetExportDriver: ConnectorDriver<ParquetExportConfig> = {
     if (!target.settings.INFLUX_URL || !target.settings.TIMESERIES_READER_SECRET)
       problems.push({
         pointer: '/type',
-        detail: 'Parquet exports are not enabled on this platform (INFLUX_URL and TIMESERIES_READER_SECRET are unset)',
+        detail:
+          'Parquet exports are not enabled on this platform (INFLUX_URL and TIMESERIES_READER_SECRET are unset)',
       });
-    return [...problems, ...(await checkTenantBucket(target, config.bucket, 'write', '/config/bucket'))];
+    return [
+      ...problems,
+      ...(await checkTenantBucket(target, config.bucket, 'write', '/config/bucket')),
+    ];
   },
 
   // Any change is a new export.
@@ -47,7 +51,12 @@ export const parquetExportDriver: ConnectorDriver<ParquetExportConfig> = {
       );
       const types = await reader.fieldTypes(config.measurement);
       const points: Point[] = [];
-      for await (const chunk of reader.points(config.measurement, config.start, config.end, types)) {
+      for await (const chunk of reader.points(
+        config.measurement,
+        config.start,
+        config.end,
+        types,
+      )) {
         if (ctx.signal.aborted) return;
         if (points.length + chunk.length > settings.CONNECTORS_EXPORT_MAX_POINTS)
           throw new Error(
@@ -56,7 +65,9 @@ export const parquetExportDriver: ConnectorDriver<ParquetExportConfig> = {
         for (const point of chunk) points.push(point);
       }
       if (points.length === 0) {
-        ctx.warn(`no points of ${config.measurement} between ${config.start} and ${config.end}; an empty file is written`);
+        ctx.warn(
+          `no points of ${config.measurement} between ${config.start} and ${config.end}; an empty file is written`,
+        );
       }
       points.sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
       await putFile(
@@ -66,9 +77,17 @@ export const parquetExportDriver: ConnectorDriver<ParquetExportConfig> = {
         encodePoints(points, 'parquet', config.measurement),
         settings.CONNECTORS_FILE_MAX_BYTES,
       );
-      await ctx.saveCursor({ done: true, key, points: points.length, at: new Date().toISOString() });
+      await ctx.saveCursor({
+        done: true,
+        key,
+        points: points.length,
+        at: new Date().toISOString(),
+      });
       ctx.count({ recordsRead: points.length, pointsWritten: points.length });
-      ctx.logger.log({ tenant: ctx.tenant, connector: ctx.id, key, points: points.length }, 'export written');
+      ctx.logger.log(
+        { tenant: ctx.tenant, connector: ctx.id, key, points: points.length },
+        'export written',
+      );
     }
     ctx.succeeded();
     // Done: idle until paused, changed or deleted (a run that returns would be restarted).

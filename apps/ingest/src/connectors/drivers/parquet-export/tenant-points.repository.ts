@@ -1,6 +1,11 @@
 import { parse as parseLossless } from 'lossless-json';
 import { influxReaderCredentials } from '@iotwins/auth';
-import { parseRfc3339Nanoseconds, type FieldType, type FieldValue, type Point } from '@iotwins/telemetry';
+import {
+  parseRfc3339Nanoseconds,
+  type FieldType,
+  type FieldValue,
+  type Point,
+} from '@iotwins/telemetry';
 
 const FIELD_TYPES: Record<string, FieldType> = {
   float: 'float',
@@ -46,7 +51,8 @@ export class TenantPointsRepository {
   async fieldTypes(measurement: string): Promise<Map<string, FieldType>> {
     const types = new Map<string, FieldType>();
     for await (const series of this.query(`SHOW FIELD KEYS FROM ${identifier(measurement)}`, false))
-      for (const [key, type] of series.values) types.set(String(key), FIELD_TYPES[String(type)] ?? 'string');
+      for (const [key, type] of series.values)
+        types.set(String(key), FIELD_TYPES[String(type)] ?? 'string');
     return types;
   }
 
@@ -59,8 +65,7 @@ export class TenantPointsRepository {
   ): AsyncGenerator<Point[]> {
     const from = parseRfc3339Nanoseconds(start)!;
     const to = parseRfc3339Nanoseconds(end)!;
-    const statement =
-      `SELECT * FROM ${identifier(measurement)} WHERE time >= ${from} AND time < ${to} GROUP BY *`;
+    const statement = `SELECT * FROM ${identifier(measurement)} WHERE time >= ${from} AND time < ${to} GROUP BY *`;
     for await (const series of this.query(statement, true)) {
       const tags = Object.fromEntries(
         Object.entries(series.tags ?? {}).filter(([, value]) => value !== ''),
