@@ -84,9 +84,11 @@ export async function importObject(
         await importer.parquet(key, stat.size);
         break;
     }
+    await importer.drain();
   } catch (error) {
     // Problems of the file itself (not UTF-8, a bad header, not Parquet) end the import with
     // what was stored so far; S3 and JetStream outages propagate for a retry.
+    await importer.drain();
     if (!(error instanceof FileFormatError)) throw error;
     tally.error = error.message;
   }
@@ -112,8 +114,33 @@ class ChunkImporter {
     return (this.config.precision as Precision | undefined) ?? fallback;
   }
 
-  /** Stores valid points; refusals by ingest (field types) are mapped back to their records. */
+  /** The chunk being stored while the next one is read and parsed. */
+  private inflight: Promise<void> | undefined;
+
+  /**
+   * Stores a chunk's valid points while the next chunk is read: at most one chunk is in
+   * flight, so memory stays at two chunks and the order of chunks is kept.
+   */
   private async store(points: Point[], recordOf: (index: number) => RefusedRecord): Promise<void> {
+    await this.inflight;
+    const pending = this.storeNow(points, recordOf);
+    // Awaited by the next store or by drain; never left to reject unobserved.
+    pending.catch(() => undefined);
+    this.inflight = pending;
+  }
+
+  /** Waits for the chunk in flight; its failure (S3, JetStream) propagates. */
+  async drain(): Promise<void> {
+    const pending = this.inflight;
+    this.inflight = undefined;
+    await pending;
+  }
+
+  /** Stores valid points; refusals by ingest (field types) are mapped back to their records. */
+  private async storeNow(
+    points: Point[],
+    recordOf: (index: number) => RefusedRecord,
+  ): Promise<void> {
     if (points.length > 0) {
       const outcome = await this.ports.store(points);
       this.tally.pointsStored += outcome.written;
