@@ -168,6 +168,62 @@ describe('connectors: file import through objectstore events -> ingest -> timese
       { tags: { unit: '9' }, time: '2026-11-24T08:00:04.000000000Z', fields: { temp: 18 } },
     ]);
   }, 90_000);
+  it('writes a window of telemetry as CSV that the import reads back, acked after the write', async () => {
+    const measurement = uniqueName('window');
+    const sinkId = await platform.connector(uniqueName('sink'), 'object-batch-sink', {
+      source: { filter: measurement },
+      bucket,
+      format: 'csv',
+      windowSeconds: 2,
+      keyTemplate: 'windows/{measurement}/{windowStart}-{firstSeq}.{format}',
+    });
+    const points = [
+      {
+        tags: { unit: 'a' },
+        fields: { v: 1.5, n: { type: 'integer', value: 7 }, s: 'x, "y"' },
+        time: '2026-11-24T09:00:00.000000001Z',
+      },
+      { tags: { unit: 'b' }, fields: { v: -2, ok: true }, time: '2026-11-24T09:00:01Z' },
+    ];
+    const written = await platform.call(platform.ingest, 'POST', '/v1/points', {
+      points: points.map((point) => ({ measurement, ...point })),
+    });
+    expect(written.status).toBe(202);
+    let keys: string[] = [];
+    await waitFor(
+      'the window file',
+      async () => (keys = await platform.list(bucket, `windows/${measurement}/`)).length > 0,
+      {
+        timeoutMs: 30_000,
+      },
+    );
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatch(
+      new RegExp(`^windows/${measurement}/\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ-\\d+\\.csv$`),
+    );
+    const csv = (await platform.get(bucket, keys[0]!))!.toString('utf8');
+    expect(csv).toBe(
+      [
+        'time,measurement,tag:unit,field:n:integer,field:ok:boolean,field:s:string,field:v:float',
+        `2026-11-24T09:00:00.000000001Z,${measurement},a,7,,"x, ""y""",1.5`,
+        `2026-11-24T09:00:01.000000000Z,${measurement},b,,true,,-2`,
+        '',
+      ].join('\n'),
+    );
+    // Acknowledged once written: the status counts the message and its points.
+    await waitFor('the sink status', async () => {
+      const { body } = await platform.call(platform.ingest, 'GET', `/v1/connectors/${sinkId}`);
+      return body.status.pointsWritten === 2 && body.status.state === 'running';
+    });
+    // The file imports back as it is (the ingest CSV header rules, nanosecond times).
+    await importer(measurement, 'roundtrip/');
+    await platform.put(bucket, 'roundtrip/window.csv', csv, 'text/csv');
+    expect(await platform.report(bucket, 'roundtrip/window.csv')).toMatchObject({
+      pointsStored: 2,
+      recordsRefused: 0,
+      outcome: 'completed',
+    });
+  }, 60_000);
 });
 
 /**
