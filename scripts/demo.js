@@ -51,9 +51,10 @@ async function main() {
   });
   console.log(`HTTP  POST /v1/points: ${posted.status} ${await posted.text()}`);
 
-  const client = await mqtt.connectAsync(env.MQTT_URL, {
+  // Ingest's own MQTT endpoint: its PUBACK comes only once JetStream stored the readings.
+  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${env.MQTT_SERVER_PORT ?? 1884}`, {
     username: 'gateway-tenant-a',
-    password: env.MQTT_GATEWAY_TENANT_A_PASSWORD,
+    password: env.KEYCLOAK_GATEWAY_TENANT_A_SECRET,
     protocolVersion: 5,
   });
   const lines = Array.from(
@@ -61,10 +62,12 @@ async function main() {
     (_, i) =>
       `power_quality,meter=PQ-3,phase=L1 voltage=${(230 + Math.sin(i)).toFixed(2)},thd=${(2.1 + i / 10).toFixed(2)} ${BigInt(now - (6 - i) * 10_000) * 1_000_000n}`,
   );
-  await client.publishAsync('iotwins/tenant-a/telemetry', lines.join('\n'), { qos: 1 });
+  const puback = await client.publishAsync('iotwins/tenant-a/telemetry', lines.join('\n'), {
+    qos: 1,
+  });
   await client.endAsync();
   console.log(
-    `MQTT  iotwins/tenant-a/telemetry: ${lines.length} power-quality readings (QoS 1, acknowledged)`,
+    `MQTT  ingest :${env.MQTT_SERVER_PORT ?? 1884} iotwins/tenant-a/telemetry: ${lines.length} power-quality readings, PUBACK reason ${puback?.reasonCode ?? 0} (stored)`,
   );
 
   const start = new Date(now - 10 * 60_000).toISOString();
@@ -99,8 +102,70 @@ async function main() {
     `\nQUERY mean power_kw per 30 s: ${windows.map((p) => `${p.time.slice(11, 19)}=${Math.round(p.fields.power_kw)}`).join(' ')}`,
   );
   await archive(bearer, start, end);
+  await connector(bearer);
   await models();
   await monitoring();
+}
+
+/**
+ * Testbed 5's case: the platform polls a production API (here a stand-in served by this
+ * script, paged with next links and ETags) through an HTTP poller connector.
+ */
+async function connector(given) {
+  const bearer = given ?? `Bearer ${await token()}`;
+  const http = require('node:http');
+  const { URL } = require('node:url');
+  const day = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+  const orders = Array.from({ length: 9 }, (_, i) => ({
+    id: i + 1,
+    line: i % 2 === 0 ? 'L1' : 'L2',
+    produced: 110 + i * 3,
+    rejects: i % 4,
+    at: `${day}T06:${String(i * 5).padStart(2, '0')}:00Z`,
+  }));
+  const api = http.createServer((request, response) => {
+    const after = Number(new URL(request.url, 'http://x').searchParams.get('after') ?? 0);
+    const page = orders.filter((o) => o.id > after).slice(0, 4);
+    const next = page.length ? `/orders?after=${page.at(-1).id}` : null;
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ orders: page, next }));
+  });
+  await new Promise((resolve) => api.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${api.address().port}/orders`;
+  const call = caller(ingest, bearer);
+  const mapping =
+    'orders.{"measurement": "production", "tags": {"line": line}, "fields": {"produced": {"type": "integer", "value": produced}, "rejects": {"type": "integer", "value": rejects}}, "time": at}';
+  const created = await call(
+    'POST',
+    '/v1/connectors',
+    {
+      name: `testbed5 production ${Date.now()}`,
+      type: 'http-poller',
+      config: { url, intervalSeconds: 2, pagination: { type: 'next-link', next: 'next' }, mapping },
+    },
+    [201],
+  );
+  console.log(`\nCONNECTOR http-poller ${created.id} polls ${url} (paged, 4 orders a page)`);
+  let status = created.status;
+  for (let attempt = 0; attempt < 40 && status.pointsWritten < orders.length; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    status = (await call('GET', `/v1/connectors/${created.id}`, undefined, [200])).status;
+  }
+  console.log(
+    `CONNECTOR status ${status.state}: ${status.recordsRead} records read, ${status.pointsWritten} points written, ${status.recordsRefused} refused`,
+  );
+  const series = await caller(timeseries, bearer)(
+    'GET',
+    `/v1/measurements/production/points?start=${day}T00:00:00Z&end=${day}T23:59:59Z&fields=produced&aggregate=sum&every=1h&fill=none`,
+    undefined,
+    [200],
+  );
+  for (const { tags, points } of series.series ?? [])
+    console.log(
+      `QUERY production ${JSON.stringify(tags)} produced per hour: ${points.map((p) => p.fields.produced).join(', ')}`,
+    );
+  await call('DELETE', `/v1/connectors/${created.id}`, undefined, [204]);
+  api.close();
 }
 
 /** A data scientist's token: alice may write and deploy models of tenant-a. */
@@ -206,7 +271,7 @@ async function archive(bearer, start, end) {
       { headers: { authorization: bearer } },
     )
   ).text();
-  const day = new Date().toISOString().slice(0, 10);
+  const day = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
   const put = await fetch(
     `${objectstore}/v1/buckets/${bucket}/objects/exports/${day}/wind_turbine.csv`,
     {
@@ -375,7 +440,7 @@ async function monitoring() {
   );
 }
 
-const steps = { models, monitoring };
+const steps = { models, monitoring, connector };
 (steps[process.argv[2]] ?? main)().catch((error) => {
   console.error(`demo failed: ${error.message}`);
   process.exit(1);

@@ -10,6 +10,7 @@ HELM_VERSION=v4.3.1
 HELM3_VERSION=v3.22.0
 REGISTRY_VERSION=v3.1.2
 KUBECTL_VALIDATE_VERSION=v0.0.4
+PROMETHEUS_OPERATOR_VERSION=v0.85.0
 
 # go_tool NAME VERSION PACKAGE [BINARY]: prints the path of $CACHE/bin/NAME-VERSION, building it first
 # if needed. A lock keeps two test processes from building the same binary at once; the binary
@@ -41,6 +42,31 @@ install_helm3() { go_tool helm "$HELM3_VERSION" helm.sh/helm/v3/cmd/helm; }
 install_registry() { go_tool registry "$REGISTRY_VERSION" github.com/distribution/distribution/v3/cmd/registry; }
 # Validates rendered manifests against the Kubernetes OpenAPI schemas it carries, offline.
 install_kubectl_validate() { go_tool kubectl-validate "$KUBECTL_VALIDATE_VERSION" sigs.k8s.io/kubectl-validate; }
+# The Prometheus operator's ServiceMonitor CRD, for kubectl-validate --local-crds: the charts'
+# ServiceMonitors are checked against the operator's own schema, not a guess of it. The file
+# comes from the operator's Go module (its source, CRDs included) through the module proxy,
+# once per version; prints the directory holding it.
+install_prometheus_operator_crds() {
+  local dir="$GO_TOOLS_CACHE/crds/prometheus-operator-$PROMETHEUS_OPERATOR_VERSION"
+  local crd=monitoring.coreos.com_servicemonitors.yaml
+  mkdir -p "$GO_TOOLS_CACHE/crds"
+  if [ ! -f "$dir/$crd" ]; then
+    command -v go >/dev/null || { echo "the ServiceMonitor CRD cannot be had: go is not on the PATH" >&2; return 1; }
+    (
+      flock 9
+      [ -f "$dir/$crd" ] && exit 0
+      local tmp module
+      tmp="$(mktemp -d "$GO_TOOLS_CACHE/crds/.fetch.XXXXXX")"
+      # Outside any module, so the repo's own go.mod (if any) plays no part.
+      module="$(cd "$tmp" && go mod download -json "github.com/prometheus-operator/prometheus-operator@$PROMETHEUS_OPERATOR_VERSION" |
+        sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')"
+      cp "$module/example/prometheus-operator-crd/$crd" "$tmp/$crd" ||
+        { rm -rf "$tmp"; echo "the ServiceMonitor CRD cannot be had from the module proxy" >&2; exit 1; }
+      rm -rf "$dir" && mv "$tmp" "$dir"
+    ) 9>"$GO_TOOLS_CACHE/crds/.prometheus-operator-$PROMETHEUS_OPERATOR_VERSION.lock" || return 1
+  fi
+  echo "$dir"
+}
 # nats-server is built once, by scripts/services.sh (`install_nats`, its pinned version), into
 # the same cache; the cluster runs exactly the binary of the single server.
 install_nats_server() { bash "$(dirname "${BASH_SOURCE[0]}")/services.sh" install-nats; }

@@ -35,6 +35,11 @@ const secretRef = closed(
   { name: secretName, key: string({ minLength: 1 }) },
   { required: ['name', 'key'] },
 );
+// A Secret the operator may leave out: name '' switches off what it is for.
+const optionalSecretRef = closed({
+  name: { anyOf: [secretName, { const: '' }] },
+  key: string({ minLength: 1 }),
+});
 
 // Kubernetes structures the values pass through, closed as the API defines them.
 const labelSelector = closed({
@@ -227,6 +232,8 @@ const global = closed(
       passwordSecret: secretRef,
       networkPolicy: backendPolicy(),
     }),
+    // METRICS_TOKEN of every app (an app's own metrics.tokenSecret wins).
+    metrics: closed({ tokenSecret: optionalSecretRef }),
   },
   { required: ['image', 'keycloak', 'nats'] },
 );
@@ -255,21 +262,17 @@ function appSchema(app, { required = true } = {}) {
       {
         user: string({ minLength: 1 }),
         passwordSecret: secretRef,
-        credsSecret: closed({
-          name: { anyOf: [secretName, { const: '' }] },
-          key: string({ minLength: 1 }),
-        }),
-        ...(app === 'ingest' && {
-          calloutIssuerSeedSecret: closed({
-            name: { anyOf: [secretName, { const: '' }] },
-            key: string({ minLength: 1 }),
-          }),
-        }),
+        credsSecret: optionalSecretRef,
+        ...(app === 'ingest' && { calloutIssuerSeedSecret: optionalSecretRef }),
       },
       { required: ['user'] },
     ),
     env: map(string(), { propertyNames: { pattern: envName, not: { pattern: secretLike } } }),
-    secretEnv: map(secretRef, { propertyNames: { pattern: envName } }),
+    // METRICS_TOKEN has its own key (metrics.tokenSecret), which the ServiceMonitor reads too.
+    secretEnv: map(secretRef, {
+      propertyNames: { pattern: envName, not: { const: 'METRICS_TOKEN' } },
+    }),
+    metrics: closed({ tokenSecret: optionalSecretRef }),
     resources,
     probes: closed({ startup: probe, liveness: probe, readiness: probe }),
     serviceAccount: closed({ create: boolean, name: string(), annotations: stringMap }),
@@ -351,6 +354,29 @@ function appSchema(app, { required = true } = {}) {
         host: string({ minLength: 1 }),
         tlsSecretName: { anyOf: [secretName, { const: '' }] },
       }),
+    });
+  }
+  if (app === 'ingest') {
+    // Ingest's own MQTT endpoint (ADR 0009): plain TCP, exposed by a Service, never an Ingress.
+    properties.mqttServer = closed({
+      enabled: boolean,
+      port,
+      service: closed({
+        enabled: boolean,
+        type: { enum: ['LoadBalancer', 'NodePort'] },
+        port: integer(0, 65535),
+        nodePort: integer(0, 65535),
+        externalTrafficPolicy: { enum: ['Cluster', 'Local'] },
+        loadBalancerSourceRanges: array(string({ pattern: '^[0-9a-fA-F.:]+/[0-9]{1,3}$' })),
+        annotations: stringMap,
+      }),
+      networkPolicy: closed({ ingressFrom: array(networkPolicyPeer) }),
+    });
+    // The tenants' connectors (docs/connectors.md); no key: they cannot hold credentials.
+    properties.connectors = closed({
+      enabled: boolean,
+      leaseSeconds: integer(1),
+      secretKeySecret: optionalSecretRef,
     });
   }
   return closed(

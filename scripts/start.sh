@@ -64,7 +64,8 @@ done
 cat <<INFO
 
   ingest gRPC     127.0.0.1:${GRPC_PORT:-50051} (proto/iotwins/ingest/v1/ingest.proto)
-  ingest MQTT     $MQTT_URL, topics iotwins/<tenant>/telemetry[/<measurement>] (user gateway-tenant-a)
+  ingest MQTT     mqtt://127.0.0.1:${MQTT_SERVER_PORT:-1884}, topics iotwins/<tenant>/telemetry[/<measurement>] (Keycloak client id and secret; PUBACK once stored)
+  MQTT bridge     $MQTT_URL (Mosquitto, same topics, user gateway-tenant-a)
   Keycloak        $KEYCLOAK_URL (admin console: $KEYCLOAK_ADMIN_USER / $KEYCLOAK_ADMIN_PASSWORD)
   backing services: bash scripts/services.sh status
 
@@ -75,5 +76,5 @@ Get a token as tenant-a's edge gateway and call an app:
   curl -s -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:3001/v1/me
 INFO
 echo
-say "demo: a simulated wind turbine (HTTP) and power-quality meter (MQTT) send readings, we read them back and archive them in the objectstore, then register and deploy a model, and watch a drifting one get retrained and deactivated"
+say "demo: a simulated wind turbine (HTTP) and power-quality meter (MQTT) send readings, we read them back and archive them in the objectstore, poll a production API through a connector, then register and deploy a model, and watch a drifting one get retrained and deactivated"
 node "$REPO_ROOT/scripts/demo.js"

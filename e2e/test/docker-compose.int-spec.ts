@@ -146,12 +146,15 @@ describe('docker-compose.yml against scripts/services.sh and deploy/local/local.
     for (const [app, port] of Object.entries(APPS)) {
       const published = [
         `127.0.0.1:${port}:${port}`,
-        ...(app === 'ingest' ? ['127.0.0.1:50051:50051'] : []),
+        ...(app === 'ingest' ? ['127.0.0.1:50051:50051', '127.0.0.1:1884:1884'] : []),
       ];
       expect([app, services[app]!.ports]).toEqual([app, published]);
       expect(String(services[app]!.environment!.PORT)).toBe(String(port));
     }
     expect(String(services.ingest!.environment!.GRPC_PORT)).toBe('50051');
+    // Ingest's own MQTT endpoint (PUBACK once stored), on the port gateways are told of.
+    expect(String(services.ingest!.environment!.MQTT_SERVER_ENABLED)).toBe('true');
+    expect(String(services.ingest!.environment!.MQTT_SERVER_PORT)).toBe('1884');
   });
 
   it('takes every credential from local.env variables, with no default', () => {
@@ -199,6 +202,12 @@ describe('docker-compose.yml against scripts/services.sh and deploy/local/local.
         `\${${variable}:?}`,
       ]);
       expect([variable, servicesScript.includes(`$${variable}`)]).toEqual([variable, true]);
+    }
+    // Ingest seals connector secrets with a key of local.env's: 32 bytes, as the app demands.
+    expect(services.ingest!.environment!.CONNECTORS_SECRET_KEY).toBe('${CONNECTORS_SECRET_KEY:?}');
+    expect(Buffer.from(localEnv.CONNECTORS_SECRET_KEY!, 'base64')).toHaveLength(32);
+    for (const app of Object.keys(APPS).filter((name) => name !== 'ingest')) {
+      expect([app, services[app]!.environment!.CONNECTORS_SECRET_KEY]).toEqual([app, undefined]);
     }
     for (const app of Object.keys(APPS)) {
       const environment = services[app]!.environment!;

@@ -71,9 +71,23 @@ const byKind = (objects: Manifest[], kind: string): Manifest[] =>
 const named = (objects: Manifest[], kind: string, name: string): Manifest | undefined =>
   objects.find((m) => m.kind === kind && m.metadata.name === name);
 
+/** Values beside the production file: a NodePort for MQTT, one app with a token of its own. */
+const VARIANTS = [
+  'ingest.mqttServer.service.enabled=true',
+  'ingest.mqttServer.service.type=NodePort',
+  'ingest.mqttServer.service.nodePort=31884',
+  'ingest.connectors.secretKeySecret.name=iotwins-connectors',
+  'global.metrics.tokenSecret.name=iotwins-metrics',
+  'timeseries.metrics.tokenSecret.name=timeseries-metrics',
+  'timeseries.metrics.tokenSecret.key=scrape',
+  'timeseries.serviceMonitor.enabled=true',
+];
+
 let helm: string;
 let helm3: string;
 let kubectlValidate: string;
+/** The Prometheus operator's own ServiceMonitor CRD, so kubectl-validate checks those too. */
+let prometheusOperatorCrds: string;
 /** Every chart, rendered by Helm 4 with defaults and with the production values. */
 const renders: { name: string; yaml: string; objects: Manifest[] }[] = [];
 
@@ -81,6 +95,7 @@ beforeAll(() => {
   helm = tool('helm');
   helm3 = tool('helm3');
   kubectlValidate = tool('kubectl-validate');
+  prometheusOperatorCrds = tool('prometheus-operator-crds');
   buildDependencies();
   const add = (name: string, yaml: string): void => {
     renders.push({ name, yaml, objects: manifests(yaml) });
@@ -94,6 +109,8 @@ beforeAll(() => {
       template(helm, appChart(app), { release: app, values: [productionValuesFor(app)] }),
     );
   }
+  // The other shapes of the MQTT Service and the metrics token, validated like the rest.
+  add('iotwins (variants)', template(helm, UMBRELLA, { sets: VARIANTS }));
 }, 900_000);
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -134,23 +151,28 @@ describe('the charts under deploy/helm', () => {
   });
 
   it('render only objects valid against the Kubernetes schemas (kubectl-validate, offline)', () => {
-    // ServiceMonitor is a CRD of the Prometheus operator, unknown to the built-in schemas:
-    // its shape is checked below instead.
+    // ServiceMonitor is a CRD of the Prometheus operator, unknown to the built-in schemas: it
+    // is validated against the operator's own CRD (its field names, e.g. `authorization`).
     const dir = join(scratch, 'validate');
     mkdirSync(dir, { recursive: true });
     let files = 0;
+    let monitors = 0;
     for (const [index, render] of renders.entries()) {
       for (const [objectIndex, object] of render.objects.entries()) {
-        if (object.kind === 'ServiceMonitor') continue;
+        if (object.kind === 'ServiceMonitor') monitors += 1;
         writeFileSync(join(dir, `${index}-${objectIndex}.json`), JSON.stringify(object));
         files += 1;
       }
     }
+    // Production (umbrella and each app alone) and the variants render ServiceMonitors.
+    expect(monitors).toBeGreaterThanOrEqual(11);
     let output: string;
     try {
-      output = execFileSync(kubectlValidate, [dir, '--version', '1.30', '--output', 'json'], {
-        encoding: 'utf8',
-      });
+      output = execFileSync(
+        kubectlValidate,
+        [dir, '--version', '1.30', '--local-crds', prometheusOperatorCrds, '--output', 'json'],
+        { encoding: 'utf8' },
+      );
     } catch (error) {
       throw new Error(
         `kubectl-validate refused objects:\n${(error as { stdout?: string }).stdout ?? error}`,
@@ -242,7 +264,7 @@ describe('the charts under deploy/helm', () => {
     }
   });
 
-  it('reach every container port through a Service, gRPC of ingest on 50051 included', () => {
+  it("reach every container port through a Service, ingest's gRPC 50051 and MQTT 1884 included", () => {
     for (const render of renders) {
       for (const deployment of byKind(render.objects, 'Deployment')) {
         const pod = podOf(deployment);
@@ -272,6 +294,7 @@ describe('the charts under deploy/helm', () => {
     expect(ingest.ports).toEqual([
       { name: 'http', containerPort: 3001, protocol: 'TCP' },
       { name: 'grpc', containerPort: 50051, protocol: 'TCP' },
+      { name: 'mqtt', containerPort: 1884, protocol: 'TCP' },
     ]);
     const service = named(objects, 'Service', 'demo-ingest')!.spec as {
       ports: { name: string; port: number }[];
@@ -279,6 +302,7 @@ describe('the charts under deploy/helm', () => {
     expect(service.ports.map((port) => [port.name, port.port])).toEqual([
       ['http', 3001],
       ['grpc', 50051],
+      ['mqtt', 1884],
     ]);
   });
 
@@ -615,5 +639,253 @@ describe('the charts under deploy/helm', () => {
       };
       expect([app, values.global]).toEqual([app, umbrella.global]);
     }
+  });
+
+  it("serve ingest's own MQTT endpoint: container and Service port, settings, NetworkPolicy", () => {
+    interface ServiceSpec {
+      type: string;
+      externalTrafficPolicy?: string;
+      loadBalancerSourceRanges?: string[];
+      selector: Record<string, string>;
+      ports: { name: string; port: number; targetPort: string; nodePort?: number }[];
+    }
+    interface PolicySpec {
+      ingress: { ports: { port: string | number }[]; from?: unknown[] }[];
+    }
+    const ingestOf = (objects: Manifest[]) => ({
+      config: named(objects, 'ConfigMap', 'demo-ingest')!.data!,
+      container: podOf(named(objects, 'Deployment', 'demo-ingest')!).spec.containers[0]!,
+      service: named(objects, 'Service', 'demo-ingest')!.spec as unknown as ServiceSpec,
+      mqttService: named(objects, 'Service', 'demo-ingest-mqtt')?.spec as unknown as
+        | ServiceSpec
+        | undefined,
+      policy: named(objects, 'NetworkPolicy', 'demo-ingest')?.spec as unknown as
+        | PolicySpec
+        | undefined,
+    });
+    // Defaults: on, port 1884, reachable in the cluster through the app's Service only.
+    const defaults = ingestOf(renders[0]!.objects);
+    expect(defaults.config).toMatchObject({
+      MQTT_SERVER_ENABLED: 'true',
+      MQTT_SERVER_PORT: '1884',
+    });
+    expect(defaults.container.ports).toContainEqual({
+      name: 'mqtt',
+      containerPort: 1884,
+      protocol: 'TCP',
+    });
+    expect(defaults.service.ports).toContainEqual(
+      expect.objectContaining({ name: 'mqtt', port: 1884, targetPort: 'mqtt', protocol: 'TCP' }),
+    );
+    expect(defaults.mqttService).toBeUndefined();
+    // No other app serves MQTT.
+    for (const app of APPS.filter((a) => a !== 'ingest')) {
+      const pod = podOf(named(renders[0]!.objects, 'Deployment', `demo-${app}`)!).spec;
+      expect([app, pod.containers[0]!.ports.map((port) => port.name)]).toEqual([app, ['http']]);
+      expect(named(renders[0]!.objects, 'ConfigMap', `demo-${app}`)!.data).not.toHaveProperty(
+        'MQTT_SERVER_PORT',
+      );
+    }
+
+    // Production: a LoadBalancer of its own for the MQTT port only, gateways' network only.
+    const production = ingestOf(renders[1]!.objects);
+    expect(production.mqttService).toMatchObject({
+      type: 'LoadBalancer',
+      externalTrafficPolicy: 'Local',
+      loadBalancerSourceRanges: ['10.30.0.0/16'],
+      selector: { 'app.kubernetes.io/name': 'ingest', 'app.kubernetes.io/instance': 'demo' },
+    });
+    expect(production.mqttService!.ports).toEqual([
+      { name: 'mqtt', port: 1884, targetPort: 'mqtt', protocol: 'TCP', appProtocol: 'mqtt' },
+    ]);
+    // The HTTP rule keeps its sources (the ingress controller, Prometheus); MQTT has its own.
+    const rules = production.policy!.ingress;
+    const ruleOf = (port: string) => rules.find((rule) => rule.ports.some((p) => p.port === port));
+    expect(ruleOf('http')!.ports.map((p) => p.port)).toEqual(['http', 'grpc']);
+    expect(ruleOf('mqtt')).toEqual({
+      ports: [{ port: 'mqtt', protocol: 'TCP' }],
+      from: [{ ipBlock: { cidr: '10.30.0.0/16' } }],
+    });
+
+    // A NodePort when asked, on the node port named.
+    const variants = ingestOf(renders.find((r) => r.name === 'iotwins (variants)')!.objects);
+    expect(variants.mqttService).toMatchObject({
+      type: 'NodePort',
+      externalTrafficPolicy: 'Cluster',
+    });
+    expect(variants.mqttService!.loadBalancerSourceRanges).toBeUndefined();
+    expect(variants.mqttService!.ports).toEqual([
+      expect.objectContaining({ name: 'mqtt', port: 1884, nodePort: 31884 }),
+    ]);
+
+    // Another port moves the container, both Services and the setting together; off removes it all.
+    const moved = ingestOf(
+      manifests(
+        template(helm, UMBRELLA, {
+          values: [PRODUCTION_VALUES],
+          sets: ['ingest.mqttServer.port=8884', 'ingest.mqttServer.service.port=1883'],
+        }),
+      ),
+    );
+    expect(moved.config.MQTT_SERVER_PORT).toBe('8884');
+    expect(moved.container.ports).toContainEqual({
+      name: 'mqtt',
+      containerPort: 8884,
+      protocol: 'TCP',
+    });
+    expect(moved.service.ports).toContainEqual(
+      expect.objectContaining({ name: 'mqtt', port: 8884 }),
+    );
+    expect(moved.mqttService!.ports[0]).toMatchObject({ port: 1883, targetPort: 'mqtt' });
+    const off = ingestOf(
+      manifests(
+        template(helm, UMBRELLA, {
+          values: [PRODUCTION_VALUES],
+          sets: ['ingest.mqttServer.enabled=false'],
+        }),
+      ),
+    );
+    expect(off.config.MQTT_SERVER_ENABLED).toBe('false');
+    expect(off.container.ports.map((port) => port.name)).toEqual(['http', 'grpc']);
+    expect(off.service.ports.map((port) => port.name)).toEqual(['http', 'grpc']);
+    expect(off.mqttService).toBeUndefined();
+    expect(off.policy!.ingress.flatMap((rule) => rule.ports.map((p) => p.port))).toEqual([
+      'http',
+      'grpc',
+    ]);
+    // An Ingress cannot carry MQTT, and a ClusterIP would not expose it: both refused.
+    expect(refusal(helm, UMBRELLA, 'ingest.mqttServer.service.type=ClusterIP')).toMatch(/type/);
+    expect(refusal(helm, UMBRELLA, 'ingest.mqttServer.ingress.enabled=true')).toMatch(/'ingress'/);
+    expect(refusal(helm, UMBRELLA, 'ingest.mqttServer.port=0')).toMatch(/port/);
+  });
+
+  it("give ingest its connectors' settings, and their sealing key only from a Secret", () => {
+    const ingestOf = (objects: Manifest[]) => ({
+      config: named(objects, 'ConfigMap', 'demo-ingest')!.data!,
+      key: podOf(named(objects, 'Deployment', 'demo-ingest')!).spec.containers[0]!.env!.find(
+        (variable) => variable.name === 'CONNECTORS_SECRET_KEY',
+      ),
+    });
+    // Defaults: the runner on, a 15 s lease, and no key: connectors cannot hold secrets.
+    const defaults = ingestOf(renders[0]!.objects);
+    expect(defaults.config).toMatchObject({
+      CONNECTORS_ENABLED: 'true',
+      CONNECTORS_LEASE_SECONDS: '15',
+    });
+    expect(defaults.key).toBeUndefined();
+    const production = ingestOf(renders[1]!.objects);
+    expect(production.key?.valueFrom?.secretKeyRef).toEqual({
+      name: 'iotwins-connectors',
+      key: 'secretKey',
+    });
+    expect(production.config).not.toHaveProperty('CONNECTORS_SECRET_KEY');
+    const changed = ingestOf(
+      manifests(
+        template(helm, UMBRELLA, {
+          sets: ['ingest.connectors.enabled=false', 'ingest.connectors.leaseSeconds=30'],
+        }),
+      ),
+    );
+    expect(changed.config).toMatchObject({
+      CONNECTORS_ENABLED: 'false',
+      CONNECTORS_LEASE_SECONDS: '30',
+    });
+    // Only ingest runs connectors.
+    for (const app of APPS.filter((a) => a !== 'ingest')) {
+      const container = podOf(named(renders[1]!.objects, 'Deployment', `demo-${app}`)!).spec
+        .containers[0]!;
+      expect([app, container.env!.map((v) => v.name)]).not.toEqual([
+        app,
+        expect.arrayContaining(['CONNECTORS_SECRET_KEY']),
+      ]);
+      expect(named(renders[1]!.objects, 'ConfigMap', `demo-${app}`)!.data).not.toHaveProperty(
+        'CONNECTORS_ENABLED',
+      );
+    }
+    expect(refusal(helm, UMBRELLA, 'ingest.env.CONNECTORS_SECRET_KEY=plain')).toMatch(
+      /CONNECTORS_SECRET_KEY/,
+    );
+    expect(refusal(helm, UMBRELLA, 'ingest.connectors.leaseSeconds=0')).toMatch(/leaseSeconds/);
+    expect(refusal(helm, UMBRELLA, 'ingest.connectors.secretKeySecret.name=Not_A_Name')).toMatch(
+      /secretKeySecret/,
+    );
+  });
+
+  it('send METRICS_TOKEN from the Secret the app reads it from, and advertise no scrape it would refuse', () => {
+    interface Endpoint {
+      port: string;
+      authorization?: { type: string; credentials: { name: string; key: string } };
+    }
+    const check = (
+      objects: Manifest[],
+      app: App,
+    ): { env?: { name: string; key: string }; monitor?: Endpoint; annotations: string[] } => {
+      const deployment = named(objects, 'Deployment', `demo-${app}`)!;
+      const annotations = Object.keys(
+        (deployment.spec as { template: { metadata: { annotations: Record<string, string> } } })
+          .template.metadata.annotations,
+      ).filter((key) => key.startsWith('prometheus.io/'));
+      const env = podOf(deployment).spec.containers[0]!.env!.find(
+        (variable) => variable.name === 'METRICS_TOKEN',
+      )?.valueFrom?.secretKeyRef;
+      const monitor = (
+        named(objects, 'ServiceMonitor', `demo-${app}`)?.spec as
+          | { endpoints: Endpoint[] }
+          | undefined
+      )?.endpoints[0];
+      return { env, monitor, annotations };
+    };
+    for (const app of APPS) {
+      // Defaults: no token, open /metrics, found through the annotations.
+      const open = check(renders[0]!.objects, app);
+      expect([app, open.env, open.annotations.sort()]).toEqual([
+        app,
+        undefined,
+        ['prometheus.io/path', 'prometheus.io/port', 'prometheus.io/scrape'],
+      ]);
+      // Production: the global token, presented by the ServiceMonitor from the same Secret.
+      const production = check(renders[1]!.objects, app);
+      expect([app, production.env]).toEqual([app, { name: 'iotwins-metrics', key: 'token' }]);
+      expect([app, production.monitor?.authorization]).toEqual([
+        app,
+        { type: 'Bearer', credentials: production.env },
+      ]);
+      expect([app, production.annotations]).toEqual([app, []]);
+    }
+    // An app's own Secret wins over the global one, in the environment and the monitor alike.
+    const variants = renders.find((r) => r.name === 'iotwins (variants)')!.objects;
+    const timeseries = check(variants, 'timeseries');
+    expect(timeseries.env).toEqual({ name: 'timeseries-metrics', key: 'scrape' });
+    expect(timeseries.monitor?.authorization?.credentials).toEqual(timeseries.env);
+    // A token without a ServiceMonitor: no prometheus.io annotations that would be refused 401.
+    const ingest = check(variants, 'ingest');
+    expect(ingest.env).toEqual({ name: 'iotwins-metrics', key: 'token' });
+    expect(ingest.monitor).toBeUndefined();
+    expect(ingest.annotations).toEqual([]);
+    // Installed alone, an app takes the token from its own values too.
+    const alone = manifests(
+      template(helm, appChart('retrainer'), {
+        release: 'retrainer',
+        sets: ['metrics.tokenSecret.name=retrainer-metrics', 'serviceMonitor.enabled=true'],
+      }),
+    );
+    const monitor = (
+      alone.find((m) => m.kind === 'ServiceMonitor')!.spec as { endpoints: Endpoint[] }
+    ).endpoints[0]!;
+    expect(monitor.authorization).toEqual({
+      type: 'Bearer',
+      credentials: { name: 'retrainer-metrics', key: 'token' },
+    });
+    // One way to set it, so the ServiceMonitor always knows: not through secretEnv or env.
+    expect(
+      refusal(
+        helm,
+        UMBRELLA,
+        'ingest.secretEnv.METRICS_TOKEN.name=x',
+        'ingest.secretEnv.METRICS_TOKEN.key=y',
+      ),
+    ).toMatch(/METRICS_TOKEN/);
+    expect(refusal(helm, UMBRELLA, 'ingest.env.METRICS_TOKEN=plain')).toMatch(/METRICS_TOKEN/);
+    expect(refusal(helm, UMBRELLA, 'global.metrics.token=plain')).toMatch(/'token'/);
   });
 });

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
+import { StreamedOrJsonBodyParsers } from '@iotwins/http';
 import { ServiceCoreModule } from '@iotwins/service';
 import { S3Readiness, StorageModule } from '@iotwins/storage';
 import type { ModelRegistryConfig } from './app.config';
@@ -7,7 +8,6 @@ import { APP_NAME } from './app.name';
 import { AliasesController } from './aliases/aliases.controller';
 import { AliasesService } from './aliases/aliases.service';
 import { BackingOutageInterceptor } from './common/backing-outage.interceptor';
-import { RequestBodyParsers } from './common/request-body.parsers';
 import { DeploymentsController } from './deployments/deployments.controller';
 import { DeploymentsRepository } from './deployments/deployments.repository';
 import { DeploymentsService } from './deployments/deployments.service';
@@ -72,7 +72,11 @@ export class ModelRegistryModule {
       ],
       providers: [
         { provide: APP_INTERCEPTOR, useClass: BackingOutageInterceptor },
-        RequestBodyParsers,
+        // Uploads are streamed by their handlers; every other route takes JSON.
+        StreamedOrJsonBodyParsers([
+          '/v1/models/:model/versions',
+          '/api/2.0/mlflow-artifacts/artifacts/*',
+        ]),
         ModelEvents,
         ModelsRepository,
         ModelsService,

@@ -57,7 +57,7 @@ describe('registered models against the real FerretDB and NATS', () => {
     const bad = await api.createModel('has/slash');
     expect(bad.status).toBe(400);
     expect(await json(bad)).toMatchObject({
-      type: 'urn:iotwins:problem:invalid-request',
+      type: 'urn:iotwins:problem:validation-failed',
       errors: [{ pointer: '/name' }],
     });
     const extra = await api.request('POST', '/v1/models', { json: { name: 'ok', owner: 'x' } });

@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { waitFor, type RunningApp } from '@iotwins/testing';
-import { verifyWebhookSignature } from '../src/webhooks/webhook.signature';
+import { verifyWebhook } from '@iotwins/http';
 import {
   Api,
   json,
@@ -85,16 +85,13 @@ describe('webhooks per model, against a real HTTP receiver', () => {
     });
     expect(second!.headers['x-iotwins-event']).toBe('models.version.created.v1');
     expect(second!.headers['x-iotwins-delivery']).toBe(event.id);
-    expect(
-      verifyWebhookSignature(secret, second!.body, String(second!.headers['x-iotwins-signature'])),
-    ).toBe(true);
-    expect(
-      verifyWebhookSignature(
-        'wrong-secret-xxxxxxxx',
-        second!.body,
-        String(second!.headers['x-iotwins-signature']),
-      ),
-    ).toBe(false);
+    const signed = {
+      timestamp: String(second!.headers['x-iotwins-timestamp']),
+      body: second!.body,
+      signature: String(second!.headers['x-iotwins-signature']),
+    };
+    expect(verifyWebhook(secret, signed)).toBe(true);
+    expect(verifyWebhook('wrong-secret-xxxxxxxx', signed)).toBe(false);
 
     await waitFor('the delivery logged', async () => {
       const log = await json<{ deliveries: { state: string }[] }>(

@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { StreamedOrJsonBodyParsers } from '@iotwins/http';
 import { ServiceCoreModule } from '@iotwins/service';
 import { S3Readiness, StorageModule } from '@iotwins/storage';
 import type { ObjectstoreConfig } from './app.config';
@@ -11,7 +12,6 @@ import { S3EventRelay } from './events/s3-event.relay';
 import { ObjectStore } from './objects/object.store';
 import { ObjectsController } from './objects/objects.controller';
 import { ObjectsService } from './objects/objects.service';
-import { RequestBodyParsers } from './objects/request-body.parsers';
 import { PresignController } from './presign/presign.controller';
 import { PresignService } from './presign/presign.service';
 import { UrlSigner } from './presign/url.signer';
@@ -39,7 +39,8 @@ export class ObjectstoreModule {
         PublicObjectsController,
       ],
       providers: [
-        RequestBodyParsers,
+        // Uploads are streamed by their handlers; every other route takes JSON.
+        StreamedOrJsonBodyParsers(['/v1/buckets/:bucket/objects/*']),
         BucketRegistry,
         BucketStorage,
         BucketsService,

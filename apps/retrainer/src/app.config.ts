@@ -31,6 +31,21 @@ export const retrainerEnvSchema = baseEnvSchema.extend({
   ACTION_MAX_ATTEMPTS: env.positiveInt(6),
   /** First retry delay of an action; it doubles with each attempt. */
   ACTION_RETRY_BASE_MS: env.positiveInt(1_000),
+  /**
+   * Secret the passwords of the per-tenant dashboard readers (PostgreSQL roles
+   * iotwins_monitor_reader_<tenant>, Grafana's datasources) are derived from (HMAC).
+   */
+  RETRAINER_READER_SECRET: env
+    .nonEmpty('a secret of at least 16 characters for the dashboard readers’ passwords')
+    .refine((secret) => secret.length >= 16, { message: 'expected at least 16 characters' }),
+  /**
+   * Tenants whose dashboard reader exists from the start, before their first monitor: those
+   * Grafana is provisioned for. Tenants with monitors get theirs anyway.
+   */
+  RETRAINER_DASHBOARD_TENANTS: env.tenantList(
+    40,
+    ': the role name iotwins_monitor_reader_<tenant> must fit PostgreSQL’s 63 bytes',
+  ),
 });
 
 export type RetrainerConfig = z.infer<typeof retrainerEnvSchema>;

@@ -5,6 +5,8 @@ import { ActionsRepository } from './actions/actions.repository';
 import { WEBHOOK_OPTIONS, WebhookSender } from './actions/webhook.sender';
 import type { RetrainerConfig } from './app.config';
 import { APP_NAME } from './app.name';
+import { DashboardReaders } from './dashboard/dashboard-readers';
+import { DashboardReadersRepository } from './dashboard/dashboard-readers.repository';
 import { DatabaseModule } from './database/database.module';
 import { PostgresReadiness } from './database/postgres.client';
 import { ALIAS_REFRESH_OPTIONS, AliasRefresher } from './evaluation/alias.refresher';
@@ -80,6 +82,8 @@ export class RetrainerModule {
         ObservationsConsumer,
         MonitorsRepository,
         MonitorsService,
+        DashboardReadersRepository,
+        DashboardReaders,
       ],
     };
   }

@@ -4,20 +4,16 @@ import type { AddressInfo } from 'node:net';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { RetrainerEventType } from '@iotwins/messaging';
 import { tokens, uniqueName, waitFor, type RunningApp } from '@iotwins/testing';
-import { RegistryResponder } from './registry.responder';
+import type { RegistryResponder } from './registry.responder';
 import {
   Api,
   EventLog,
   type JsonBody,
   TENANT,
-  TestDatabase,
-  deleteConsumer,
-  natsConnection,
   publishObservations,
   regressionMonitor,
-  retrainerOverrides,
-  startRetrainer,
   windowOf,
+  RetrainerTestbed,
 } from './retrainer.fixture';
 
 /**
@@ -26,8 +22,7 @@ import {
  * request-reply (RegistryResponder until the registry branch is merged).
  */
 describe('retrainer evaluation', () => {
-  const database = new TestDatabase();
-  const consumer = uniqueName('retrainer-eval');
+  const testbed = new RetrainerTestbed('retrainer-eval');
   let registry: RegistryResponder;
   let running: RunningApp;
   let nc: NatsConnection;
@@ -35,24 +30,13 @@ describe('retrainer evaluation', () => {
   let events: EventLog;
 
   beforeAll(async () => {
-    await database.create();
-    registry = await RegistryResponder.start();
-    nc = await natsConnection();
-    events = new EventLog(nc, TENANT);
-    running = await startRetrainer(retrainerOverrides(database, registry, consumer));
+    ({ registry, nc } = await testbed.start());
+    events = testbed.eventLog(TENANT);
+    running = await testbed.startApp();
     api = new Api(running.baseUrl, await tokens.alice());
   });
 
-  afterAll(async () => {
-    await running?.close();
-    events?.close();
-    if (nc) {
-      await deleteConsumer(nc, consumer);
-      await nc.drain();
-    }
-    await registry?.close();
-    await database.drop();
-  });
+  afterAll(() => testbed.close());
 
   const lineage = {
     trainingData: { bucket: 'pq-training', key: 'grid-2026-11.parquet' },

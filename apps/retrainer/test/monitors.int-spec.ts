@@ -4,21 +4,12 @@ import {
   observationsDeadLetterSubject,
 } from '@iotwins/messaging';
 import { tokens, uniqueName, waitFor, type RunningApp } from '@iotwins/testing';
-import { RegistryResponder } from './registry.responder';
-import {
-  Api,
-  TENANT,
-  TestDatabase,
-  deleteConsumer,
-  natsConnection,
-  regressionMonitor,
-  retrainerOverrides,
-  startRetrainer,
-} from './retrainer.fixture';
+import type { RegistryResponder } from './registry.responder';
+import { Api, TENANT, regressionMonitor, RetrainerTestbed } from './retrainer.fixture';
 
 describe('retrainer monitors and observations API', () => {
-  const database = new TestDatabase();
-  const consumer = uniqueName('retrainer-api');
+  const testbed = new RetrainerTestbed('retrainer-api');
+  const { database } = testbed;
   let registry: RegistryResponder;
   let running: RunningApp;
   let nc: NatsConnection;
@@ -28,31 +19,21 @@ describe('retrainer monitors and observations API', () => {
   const model = uniqueName('pq-api');
 
   beforeAll(async () => {
-    await database.create();
-    registry = await RegistryResponder.start();
+    ({ registry, nc } = await testbed.start());
     registry.addVersion(
       TENANT,
       model,
       { version: 4, status: 'ready', metrics: { mae: 0.5, accuracy: 0.9 }, lineage: {} },
       ['production'],
     );
-    nc = await natsConnection();
-    running = await startRetrainer(retrainerOverrides(database, registry, consumer));
+    running = await testbed.startApp();
     const [a, b, c] = await Promise.all([tokens.alice(), tokens.bob(), tokens.carol()]);
     alice = new Api(running.baseUrl, a);
     bob = new Api(running.baseUrl, b);
     carol = new Api(running.baseUrl, c);
   });
 
-  afterAll(async () => {
-    await running?.close();
-    if (nc) {
-      await deleteConsumer(nc, consumer);
-      await nc.drain();
-    }
-    await registry?.close();
-    await database.drop();
-  });
+  afterAll(() => testbed.close());
 
   it('creates, reads, lists, replaces and deletes a monitor; the webhook secret never comes back', async () => {
     const created = await alice.request(

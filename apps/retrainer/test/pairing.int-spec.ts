@@ -1,46 +1,30 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { tokens, uniqueName, waitFor, type RunningApp } from '@iotwins/testing';
-import { RegistryResponder } from './registry.responder';
+import type { RegistryResponder } from './registry.responder';
 import {
   Api,
   TENANT,
-  TestDatabase,
-  deleteConsumer,
-  natsConnection,
   publishObservations,
   regressionMonitor,
-  retrainerOverrides,
-  startRetrainer,
+  RetrainerTestbed,
 } from './retrainer.fixture';
 
 /** Late actuals: paired while within PAIRING_TTL_SECONDS, expired and counted after it. */
 describe('retrainer pairing of late actuals', () => {
-  const database = new TestDatabase();
-  const consumer = uniqueName('retrainer-pairing');
+  const testbed = new RetrainerTestbed('retrainer-pairing');
+  const { database } = testbed;
   let registry: RegistryResponder;
   let running: RunningApp;
   let nc: NatsConnection;
   let api: Api;
 
   beforeAll(async () => {
-    await database.create();
-    registry = await RegistryResponder.start();
-    nc = await natsConnection();
-    running = await startRetrainer(
-      retrainerOverrides(database, registry, consumer, { PAIRING_TTL_SECONDS: '3' }),
-    );
+    ({ registry, nc } = await testbed.start());
+    running = await testbed.startApp({ PAIRING_TTL_SECONDS: '3' });
     api = new Api(running.baseUrl, await tokens.alice());
   });
 
-  afterAll(async () => {
-    await running?.close();
-    if (nc) {
-      await deleteConsumer(nc, consumer);
-      await nc.drain();
-    }
-    await registry?.close();
-    await database.drop();
-  });
+  afterAll(() => testbed.close());
 
   it('pairs actuals that arrive late, by id or by series and timestamp, and expires those too late', async () => {
     const model = uniqueName('pq-late');

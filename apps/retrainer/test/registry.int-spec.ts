@@ -12,13 +12,10 @@ import {
   Api,
   EventLog,
   TENANT,
-  TestDatabase,
-  deleteConsumer,
-  natsConnection,
   publishObservations,
   regressionMonitor,
-  startRetrainer,
   windowOf,
+  RetrainerTestbed,
 } from './retrainer.fixture';
 
 /**
@@ -28,8 +25,7 @@ import {
  * built.
  */
 describe('retrainer with the real model registry', () => {
-  const database = new TestDatabase();
-  const consumer = uniqueName('retrainer-registry');
+  const testbed = new RetrainerTestbed('retrainer-registry', { realRegistry: true });
   let registryApp: AppProcess;
   let running: RunningApp;
   let nc: NatsConnection;
@@ -57,29 +53,17 @@ describe('retrainer with the real model registry', () => {
   }
 
   beforeAll(async () => {
-    await database.create();
+    ({ nc } = await testbed.start());
     registryApp = await startAppProcess('model-registry');
-    nc = await natsConnection();
-    events = new EventLog(nc, TENANT);
-    running = await startRetrainer({
-      POSTGRES_URL: database.url,
-      OBSERVATIONS_CONSUMER: consumer,
-      ALIAS_REFRESH_MS: '300',
-      OBSERVATIONS_FLUSH_MS: '20',
-    });
+    events = testbed.eventLog(TENANT);
+    running = await testbed.startApp();
     token = await tokens.alice();
     api = new Api(running.baseUrl, token);
   });
 
   afterAll(async () => {
-    await running?.close();
+    await testbed.close();
     await registryApp?.stop();
-    events?.close();
-    if (nc) {
-      await deleteConsumer(nc, consumer);
-      await nc.drain();
-    }
-    await database.drop();
   });
 
   it('judges against the registry’s validation metric, requests a retrain with its lineage and moves its alias to the fallback', async () => {

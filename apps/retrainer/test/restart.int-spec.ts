@@ -1,19 +1,15 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { RetrainerEventType } from '@iotwins/messaging';
 import { tokens, uniqueName, waitFor, type AppProcess } from '@iotwins/testing';
-import { RegistryResponder } from './registry.responder';
+import type { RegistryResponder } from './registry.responder';
 import {
   Api,
   EventLog,
   TENANT,
-  TestDatabase,
-  deleteConsumer,
-  natsConnection,
   publishObservations,
   regressionMonitor,
-  retrainerOverrides,
-  startRetrainerProcess,
   windowOf,
+  RetrainerTestbed,
 } from './retrainer.fixture';
 
 /**
@@ -22,35 +18,22 @@ import {
  * no action repeated. Needs `apps/retrainer/dist` (build first).
  */
 describe('retrainer killed mid-stream', () => {
-  const database = new TestDatabase();
-  const consumer = uniqueName('retrainer-restart');
+  const testbed = new RetrainerTestbed('retrainer-restart');
+  const { database } = testbed;
   let registry: RegistryResponder;
   let nc: NatsConnection;
   let events: EventLog;
   let app: AppProcess | undefined;
 
   beforeAll(async () => {
-    await database.create();
-    registry = await RegistryResponder.start();
-    nc = await natsConnection();
-    events = new EventLog(nc, TENANT);
+    ({ registry, nc } = await testbed.start());
+    events = testbed.eventLog(TENANT);
   });
 
-  afterAll(async () => {
-    await app?.stop();
-    events?.close();
-    if (nc) {
-      await deleteConsumer(nc, consumer);
-      await nc.drain();
-    }
-    await registry?.close();
-    await database.drop();
-  });
+  afterAll(() => testbed.close());
 
   it('loses no state and repeats no action after kill -9', async () => {
-    const overrides = retrainerOverrides(database, registry, consumer, {
-      OBSERVATIONS_BATCH_MESSAGES: '4',
-    });
+    const settings = { OBSERVATIONS_BATCH_MESSAGES: '4' };
     const model = uniqueName('pq-crash');
     registry.addVersion(
       TENANT,
@@ -58,7 +41,7 @@ describe('retrainer killed mid-stream', () => {
       { version: 1, status: 'ready', metrics: {}, lineage: { trainingData: 's3://pq/train' } },
       ['production'],
     );
-    app = await startRetrainerProcess(overrides);
+    app = await testbed.startProcess(settings);
     const token = await tokens.alice();
     let api = new Api(app.baseUrl, token);
     const created = await api.request('POST', '/v1/monitors', regressionMonitor(model));
@@ -83,7 +66,7 @@ describe('retrainer killed mid-stream', () => {
     const windowsBeforeCrash = (await database.query('SELECT seq FROM monitor_evaluations')).length;
     await publishing;
 
-    app = await startRetrainerProcess(overrides);
+    app = await testbed.startProcess(settings);
     api = new Api(app.baseUrl, token);
     await waitFor(
       'every pair evaluated after the restart',

@@ -24,7 +24,7 @@ import {
 import { z } from 'zod';
 import { retrainerEnvSchema } from '../src/app.config';
 import { APP_NAME, RetrainerModule } from '../src/app.module';
-import type { RegistryResponder } from './registry.responder';
+import { RegistryResponder } from './registry.responder';
 
 /** A PostgreSQL database of its own for one spec file, dropped at the end. */
 export class TestDatabase {
@@ -68,13 +68,14 @@ export class TestDatabase {
 /** Settings that make a spec's retrainer fast to observe and isolated from everyone else's. */
 export function retrainerOverrides(
   database: TestDatabase,
-  registry: RegistryResponder,
+  registry: RegistryResponder | undefined,
   consumer: string,
   extra: Record<string, string> = {},
 ): Record<string, string> {
   return {
     POSTGRES_URL: database.url,
-    MODEL_REGISTRY_SUBJECT_PREFIX: registry.prefix,
+    // Without a responder the retrainer asks the real registry on its default subjects.
+    ...(registry ? { MODEL_REGISTRY_SUBJECT_PREFIX: registry.prefix } : {}),
     MODEL_REGISTRY_TIMEOUT_MS: '3000',
     OBSERVATIONS_CONSUMER: consumer,
     ALIAS_REFRESH_MS: '300',
@@ -111,6 +112,81 @@ export function natsConnection(): Promise<NatsConnection> {
     user: 'dev',
     pass: requireEnv('NATS_DEV_PASSWORD'),
   });
+}
+
+/**
+ * What every retrainer spec runs on, made and removed in one place: a PostgreSQL database of
+ * its own, a registry responder on subjects of its own (unless the spec talks to the real
+ * registry), a NATS connection of the test tooling, a durable consumer of its own, and the
+ * apps and event logs started through it. `close()` undoes all of it, latest first.
+ */
+export class RetrainerTestbed {
+  readonly database = new TestDatabase();
+  readonly consumer: string;
+  private responder: RegistryResponder | undefined;
+  private connection: NatsConnection | undefined;
+  private readonly closers: (() => Promise<void> | void)[] = [];
+
+  constructor(
+    name: string,
+    private readonly options: { realRegistry?: boolean } = {},
+  ) {
+    this.consumer = uniqueName(name);
+  }
+
+  get registry(): RegistryResponder {
+    if (!this.responder)
+      throw new Error('no registry responder: start() first, or the spec uses the real registry');
+    return this.responder;
+  }
+
+  get nc(): NatsConnection {
+    if (!this.connection) throw new Error('not connected to NATS: start() first');
+    return this.connection;
+  }
+
+  async start(): Promise<this> {
+    await this.database.create();
+    if (!this.options.realRegistry) this.responder = await RegistryResponder.start();
+    this.connection = await natsConnection();
+    return this;
+  }
+
+  /** Settings that make the spec's retrainer fast to observe and isolated from everyone else's. */
+  overrides(extra: Record<string, string> = {}): Record<string, string> {
+    return retrainerOverrides(this.database, this.responder, this.consumer, extra);
+  }
+
+  /** The retrainer module in this process; closed by close(). */
+  async startApp(extra: Record<string, string> = {}): Promise<RunningApp> {
+    const app = await startRetrainer(this.overrides(extra));
+    this.closers.push(() => app.close());
+    return app;
+  }
+
+  /** The built retrainer as its own process; stopped by close() unless already gone. */
+  async startProcess(extra: Record<string, string> = {}): Promise<AppProcess> {
+    const app = await startRetrainerProcess(this.overrides(extra));
+    this.closers.push(() => app.stop());
+    return app;
+  }
+
+  /** Every retrainer event of a tenant from now on; unsubscribed by close(). */
+  eventLog(tenant: string): EventLog {
+    const log = new EventLog(this.nc, tenant);
+    this.closers.push(() => log.close());
+    return log;
+  }
+
+  async close(): Promise<void> {
+    for (const close of this.closers.splice(0).reverse()) await close();
+    if (this.connection) {
+      await deleteConsumer(this.connection, this.consumer);
+      await this.connection.drain();
+    }
+    await this.responder?.close();
+    await this.database.drop();
+  }
 }
 
 export interface ObservationInput {

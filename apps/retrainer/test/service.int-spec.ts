@@ -1,35 +1,16 @@
-import type { NatsConnection } from '@nats-io/nats-core';
-import { describeServiceContract, uniqueName } from '@iotwins/testing';
-import { RegistryResponder } from './registry.responder';
-import {
-  TestDatabase,
-  deleteConsumer,
-  natsConnection,
-  retrainerOverrides,
-  startRetrainer,
-} from './retrainer.fixture';
+import { describeServiceContract } from '@iotwins/testing';
+import { startRetrainer, RetrainerTestbed } from './retrainer.fixture';
 
-const database = new TestDatabase();
-const consumer = uniqueName('retrainer-contract');
-let registry: RegistryResponder | undefined;
-let nc: NatsConnection | undefined;
+const testbed = new RetrainerTestbed('retrainer-contract');
 
-afterAll(async () => {
-  if (nc) {
-    await deleteConsumer(nc, consumer);
-    await nc.drain();
-  }
-  await registry?.close();
-  await database.drop();
-});
+afterAll(() => testbed.close());
 
 describeServiceContract(
   'retrainer',
   async () => {
-    await database.create();
-    registry = await RegistryResponder.start();
-    nc = await natsConnection();
-    return startRetrainer(retrainerOverrides(database, registry, consumer));
+    // The contract closes the app itself, so it is not started through the testbed.
+    await testbed.start();
+    return startRetrainer(testbed.overrides());
   },
   ['nats', 'postgresql'],
 );

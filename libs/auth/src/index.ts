@@ -29,4 +29,10 @@ export {
   type TokenVerifierOptions,
 } from './token-verifier';
 export { CallerDto } from './caller.controller';
-export { influxReaderCredentials, type InfluxReaderCredentials } from './influx-reader.credentials';
+export {
+  influxReaderCredentials,
+  tenantReaderCredentials,
+  type InfluxReaderCredentials,
+  type ReaderStore,
+  type TenantReaderCredentials,
+} from './tenant-reader.credentials';

@@ -54,6 +54,25 @@ export const env = {
       .enum(['true', 'false', '1', '0'], { message: 'expected true or false' })
       .default(defaultValue ? 'true' : 'false')
       .transform((value) => value === 'true' || value === '1'),
+
+  /** Comma-separated tenant names (letters, digits, _ and -, up to `maxLength` each). */
+  tenantList: (maxLength = 128, why = '') =>
+    z
+      .string()
+      .default('')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((tenant) => tenant.trim())
+          .filter(Boolean),
+      )
+      .refine(
+        (tenants) =>
+          tenants.every((tenant) => new RegExp(`^[A-Za-z0-9_-]{1,${maxLength}}$`).test(tenant)),
+        {
+          message: `expected a comma-separated list of tenant names (letters, digits, _ and -, at most ${maxLength} each${why})`,
+        },
+      ),
 } as const;
 
 /** Variables every service reads: where it listens, how it logs, who verifies tokens. */

@@ -8,3 +8,12 @@ export {
 } from './problem-details';
 export { ProblemDetailsFilter, requestIdOf, toProblem } from './problem-details.filter';
 export { MAX_JSON_DEPTH, jsonDeeperThan, parseJsonBody } from './json-body';
+export {
+  WebhookHeader,
+  postSignedWebhook,
+  signWebhook,
+  verifyWebhook,
+  type WebhookResult,
+} from './signed-webhook';
+export { JSON_BODY_LIMIT, StreamedOrJsonBodyParsers } from './streamed-or-json-body.parsers';
+export { invalidInput, parseInput, pointerOf, problemItems } from './zod-input';

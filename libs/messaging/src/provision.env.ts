@@ -8,18 +8,7 @@ export const provisionEnvSchema = z.object({
   NATS_URL: env.url(['nats', 'tls']),
   NATS_OPERATOR_USER: env.nonEmpty('the operator NATS login').default('dev'),
   NATS_OPERATOR_PASSWORD: env.nonEmpty('the password of NATS_OPERATOR_USER'),
-  NATS_TENANTS: z
-    .string()
-    .default('')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((tenant) => tenant.trim())
-        .filter(Boolean),
-    )
-    .refine((tenants) => tenants.every((tenant) => /^[A-Za-z0-9_-]{1,128}$/.test(tenant)), {
-      message: 'expected a comma-separated list of tenant names (letters, digits, _ and -)',
-    }),
+  NATS_TENANTS: env.tenantList(128),
   TENANT_STREAM_MAX_AGE_SECONDS: env.positiveInt(7 * 24 * 3600),
   TENANT_STREAM_MAX_BYTES: env.positiveInt(256 * 1024 * 1024),
   ...telemetryStreamEnvShape,

@@ -17,3 +17,11 @@ export {
   services,
   type Dependency,
 } from './readiness-contract';
+export {
+  dashboardQueries,
+  expandGrafanaSql,
+  readGrafanaDashboards,
+  type DashboardQuery,
+  type GrafanaDashboard,
+  type GrafanaPanel,
+} from './grafana-dashboards';

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { ProblemException } from '@iotwins/http';
+import { ProblemException, invalidInput } from '@iotwins/http';
 import { mapSecrets, type SecretField } from './connector.secret-field';
 
 /**
@@ -23,11 +23,11 @@ export class ConnectorSecrets {
       config,
       (secret, pointer) => {
         if ('sealed' in secret) {
-          throw ProblemException.of(400, 'invalid-connector', 'The connector is invalid', {
-            errors: [
-              { pointer: `/config${pointer}`, detail: 'a secret is sent as { "value": "..." }' },
-            ],
-          });
+          throw invalidInput(
+            'connector',
+            [{ pointer: `/config${pointer}`, detail: 'a secret is sent as { "value": "..." }' }],
+            'invalid-connector',
+          );
         }
         return this.seal(secret.value, tenant, id);
       },

@@ -83,6 +83,11 @@ export interface ConnectorContext<C> {
   loadCursor(): Promise<unknown>;
   /** Saves the read position; call only after what came before it is stored. */
   saveCursor(cursor: unknown): Promise<void>;
+  /**
+   * Saves the status now rather than within the next second: after a unit of work whose
+   * cursor was saved, so the counters survive a kill -9 as exactly as the cursor does.
+   */
+  saveStatus(): Promise<void>;
 }
 
 /**

@@ -277,6 +277,7 @@ export class ConnectorRunner implements OnApplicationBootstrap, OnApplicationShu
       },
       loadCursor: () => this.repository.cursor(tenant, id),
       saveCursor: (cursor) => this.repository.saveCursor(tenant, id, cursor),
+      saveStatus: () => this.flushStatus(slot, false),
     };
   }
 

@@ -68,14 +68,3 @@ export const emptyStatus = (): ConnectorStatus => ({
   recordsRefused: 0,
   deadLettered: 0,
 });
-
-/** zod issues as problem items: a JSON pointer and a detail each. */
-export function problemItems(
-  error: z.ZodError,
-  prefix = '',
-): { pointer: string; detail: string }[] {
-  return error.issues.map((issue) => ({
-    pointer: prefix + '/' + issue.path.map(String).join('/'),
-    detail: issue.message,
-  }));
-}

@@ -3,6 +3,7 @@ import { fileImportDriver } from './drivers/file-import/file-import.driver';
 import { httpPollerDriver } from './drivers/http-poller/http-poller.driver';
 import { objectBatchSinkDriver } from './drivers/object-batch-sink/object-batch-sink.driver';
 import { parquetExportDriver } from './drivers/parquet-export/parquet-export.driver';
+import { webhookSinkDriver } from './drivers/webhook-sink/webhook-sink.driver';
 
 /**
  * Every connector type the platform runs. A new type is a driver (connector.driver.ts) in
@@ -11,6 +12,7 @@ import { parquetExportDriver } from './drivers/parquet-export/parquet-export.dri
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each driver has its own config type
 export const CONNECTOR_DRIVERS: readonly ConnectorDriver<any>[] = [
   httpPollerDriver,
+  webhookSinkDriver,
   fileImportDriver,
   objectBatchSinkDriver,
   parquetExportDriver,

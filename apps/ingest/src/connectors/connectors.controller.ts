@@ -2,13 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@ne
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { ActingTenant, RequireRoles, Role } from '@iotwins/auth';
-import { ProblemException } from '@iotwins/http';
-import {
-  createConnectorSchema,
-  dryRunSchema,
-  problemItems,
-  updateConnectorSchema,
-} from './connector.schema';
+import { parseInput } from '@iotwins/http';
+import { createConnectorSchema, dryRunSchema, updateConnectorSchema } from './connector.schema';
 import { ConnectorsService } from './connectors.service';
 
 const TENANT_QUERY = {
@@ -89,12 +84,5 @@ export class ConnectorsController {
   }
 }
 
-function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
-  const result = schema.safeParse(body);
-  if (!result.success) {
-    throw ProblemException.of(400, 'invalid-connector', 'The request body is invalid', {
-      errors: problemItems(result.error),
-    });
-  }
-  return result.data;
-}
+const parse = <S extends z.ZodType>(schema: S, body: unknown): z.infer<S> =>
+  parseInput(schema, body, 'request body', 'invalid-connector');

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG } from '@iotwins/config';
-import { ProblemException } from '@iotwins/http';
+import { ProblemException, invalidInput, problemItems } from '@iotwins/http';
 import { assertSubjectToken } from '@iotwins/messaging';
 import { formatRfc3339Nanoseconds, type Precision } from '@iotwins/telemetry';
 import type { IngestConfig } from '../app.config';
@@ -11,7 +11,6 @@ import { ConnectorSecrets } from './connector-secrets';
 import type { CheckTarget, ConnectorDriver } from './connector.driver';
 import { MappingError, mapDocument, mappingSyntaxError } from './connector.mapping';
 import {
-  problemItems,
   type CreateConnectorInput,
   type StoredConnector,
   type UpdateConnectorInput,
@@ -21,6 +20,7 @@ import { connectorDriver, connectorTypes } from './connector.types';
 import { ConnectorConflictError, ConnectorsRepository } from './connectors.repository';
 
 const ID = /^[0-9a-f-]{36}$/;
+const INVALID = 'invalid-connector';
 
 /** Connectors as a tenant's resources: what the REST API does, without HTTP. */
 @Injectable()
@@ -187,19 +187,15 @@ export class ConnectorsService {
 
 function driverOrProblem(type: string): ConnectorDriver {
   const driver = connectorDriver(type);
-  if (!driver) {
-    throw ProblemException.of(400, 'invalid-connector', 'The connector is invalid', {
-      errors: [
-        {
-          pointer: '/type',
-          detail: `expected one of ${connectorTypes()
-            .map((t) => `"${t}"`)
-            .join(', ')}`,
-        },
-      ],
-    });
-  }
-  return driver;
+  if (driver) return driver;
+  const types = connectorTypes()
+    .map((known) => `"${known}"`)
+    .join(', ');
+  throw invalidInput(
+    'connector',
+    [{ pointer: '/type', detail: `expected one of ${types}` }],
+    INVALID,
+  );
 }
 
 /** The configuration as its driver validates it, or a 400 naming every wrong field. */
@@ -211,17 +207,15 @@ async function validConfig<C>(
   const parsed = driver.configSchema.safeParse(input);
   const problems = parsed.success
     ? ((await driver.check?.(parsed.data, target)) ?? [])
-    : problemItems(parsed.error, '/config');
-  if (!parsed.success || problems.length > 0) {
-    throw ProblemException.of(400, 'invalid-connector', 'The connector is invalid', {
-      errors: problems,
-    });
-  }
+    : problemItems(parsed.error, ['config']);
+  if (!parsed.success || problems.length > 0) throw invalidInput('connector', problems, INVALID);
   return parsed.data;
 }
 
 function invalidMapping(pointer: string, detail: string): ProblemException {
-  return ProblemException.of(400, 'invalid-connector', 'The connector is invalid', {
-    errors: [{ pointer, detail: `not a JSONata expression: ${detail}` }],
-  });
+  return invalidInput(
+    'dry run',
+    [{ pointer, detail: `not a JSONata expression: ${detail}` }],
+    INVALID,
+  );
 }

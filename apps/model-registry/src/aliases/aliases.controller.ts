@@ -5,7 +5,7 @@ import { ProblemException } from '@iotwins/http';
 import { z } from 'zod';
 import { openApiSchema } from '../common/openapi';
 import { TENANT_QUERY } from '../common/tenant-query';
-import { parseInput } from '../common/zod-input';
+import { parseInput } from '@iotwins/http';
 import type { VersionView } from '../versions/versions.dto';
 import { VersionsService } from '../versions/versions.service';
 import { AliasesService } from './aliases.service';

@@ -13,11 +13,11 @@ import {
 import { ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ActingTenant, RequireRoles, Role } from '@iotwins/auth';
 import { APP_CONFIG } from '@iotwins/config';
-import { z } from 'zod';
 import type { ModelRegistryConfig } from '../app.config';
 import { openApiSchema } from '../common/openapi';
+import { pageQuerySchema } from '../common/page-query';
 import { TENANT_QUERY } from '../common/tenant-query';
-import { parseInput } from '../common/zod-input';
+import { parseInput } from '@iotwins/http';
 import { RolloutService } from '../nodes/rollout.service';
 import {
   updateDeploymentSchema,
@@ -55,15 +55,8 @@ export class DeploymentsController {
     @ActingTenant() tenant: string,
     @Query() query: unknown,
   ): Promise<{ deployments: DeploymentView[]; nextCursor?: string }> {
-    const max = this.config.MODEL_REGISTRY_LIST_MAX;
     const parsed = parseInput(
-      z
-        .object({
-          limit: z.coerce.number().int().min(1).max(max).default(Math.min(50, max)),
-          cursor: z.string().optional(),
-          tenant: z.string().optional(),
-        })
-        .strict(),
+      pageQuerySchema(this.config.MODEL_REGISTRY_LIST_MAX),
       query,
       'query',
       'invalid-query',

@@ -11,7 +11,7 @@ import {
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { ActingTenant, CurrentCaller, RequireRoles, Role, type Caller } from '@iotwins/auth';
-import { parseInput } from '../common/zod-input';
+import { parseInput } from '@iotwins/http';
 import { MlflowErrorFilter, notImplemented } from './mlflow-error.filter';
 import {
   aliasSchema,

@@ -16,7 +16,7 @@ import { APP_CONFIG } from '@iotwins/config';
 import type { ModelRegistryConfig } from '../app.config';
 import { openApiSchema } from '../common/openapi';
 import { TENANT_QUERY } from '../common/tenant-query';
-import { parseInput } from '../common/zod-input';
+import { parseInput } from '@iotwins/http';
 import {
   createModelSchema,
   listModelsQuerySchema,

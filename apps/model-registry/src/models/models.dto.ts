@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageQuerySchema } from '../common/page-query';
 import { modelNameSchema, tagsSchema } from './model-name';
 
 export const createModelSchema = z
@@ -27,8 +28,8 @@ export type Framework = (typeof FRAMEWORKS)[number];
 const single = (name: string) => z.string({ message: `${name} may be given once` }).optional();
 
 export const listModelsQuerySchema = (maxLimit: number) =>
-  z
-    .object({
+  pageQuerySchema(maxLimit)
+    .extend({
       prefix: single('prefix'),
       /** tag=key or tag=key=value, repeatable. */
       tag: z
@@ -38,14 +39,7 @@ export const listModelsQuerySchema = (maxLimit: number) =>
       framework: z
         .enum(FRAMEWORKS, { message: `framework must be one of ${FRAMEWORKS.join(', ')}` })
         .optional(),
-      limit: z.coerce
-        .number({ message: `limit must be an integer from 1 to ${maxLimit}` })
-        .int({ message: `limit must be an integer from 1 to ${maxLimit}` })
-        .min(1, { message: `limit must be an integer from 1 to ${maxLimit}` })
-        .max(maxLimit, { message: `limit must be an integer from 1 to ${maxLimit}` })
-        .default(Math.min(50, maxLimit)),
       cursor: single('cursor'),
-      tenant: z.string().optional(),
     })
     .strict();
 

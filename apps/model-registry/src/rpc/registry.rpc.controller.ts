@@ -1,7 +1,7 @@
 import { Controller, Logger } from '@nestjs/common';
 import { MessagePattern, Payload, RpcException } from '@nestjs/microservices';
 import { Public } from '@iotwins/auth';
-import { ProblemException, defaultProblem, problemType } from '@iotwins/http';
+import { ProblemException, defaultProblem, parseInput } from '@iotwins/http';
 import {
   ModelRegistryRequest,
   aliasSetRequestSchema,
@@ -94,16 +94,7 @@ export class RegistryRpcController {
 }
 
 function parse<S extends z.ZodType>(schema: S, data: unknown): z.infer<S> {
-  const result = schema.safeParse(data);
-  if (result.success) return result.data;
-  const detail = result.error.issues
-    .map((issue) => `/${issue.path.map(String).join('/')} ${issue.message}`)
-    .join('; ');
-  throw new ProblemException({
-    ...defaultProblem(400),
-    type: problemType('invalid-request'),
-    detail: `The request is not valid: ${detail}`,
-  });
+  return parseInput(schema, data, 'request', 'invalid-request');
 }
 
 export function versionReply(view: VersionView): RegistryVersionReply {

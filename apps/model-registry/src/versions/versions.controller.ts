@@ -8,7 +8,7 @@ import { ProblemException } from '@iotwins/http';
 import type { ModelRegistryConfig } from '../app.config';
 import { openApiSchema } from '../common/openapi';
 import { TENANT_QUERY } from '../common/tenant-query';
-import { parseInput } from '../common/zod-input';
+import { parseInput } from '@iotwins/http';
 import {
   listVersionsQuerySchema,
   updateVersionSchema,

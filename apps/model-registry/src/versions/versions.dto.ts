@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageQuerySchema } from '../common/page-query';
 import { VERSION_STATUSES } from '@iotwins/messaging';
 import { FRAMEWORKS } from '../models/models.dto';
 import { tagsSchema } from '../models/model-name';
@@ -99,19 +100,11 @@ export const updateVersionSchema = z
 export type UpdateVersionInput = z.infer<typeof updateVersionSchema>;
 
 export const listVersionsQuerySchema = (maxLimit: number) =>
-  z
-    .object({
+  pageQuerySchema(maxLimit)
+    .extend({
       status: z
         .enum(VERSION_STATUSES, { message: `status must be one of ${VERSION_STATUSES.join(', ')}` })
         .optional(),
-      limit: z.coerce
-        .number()
-        .int()
-        .min(1)
-        .max(maxLimit, { message: `limit must be an integer from 1 to ${maxLimit}` })
-        .default(Math.min(50, maxLimit)),
-      cursor: z.string().optional(),
-      tenant: z.string().optional(),
     })
     .strict();
 

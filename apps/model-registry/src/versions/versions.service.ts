@@ -8,7 +8,7 @@ import { ProblemException } from '@iotwins/http';
 import { ModelsEventType, type VersionStatus } from '@iotwins/messaging';
 import { ObjectTooLargeError } from '@iotwins/storage';
 import type { ModelRegistryConfig } from '../app.config';
-import { parseInput } from '../common/zod-input';
+import { parseInput } from '@iotwins/http';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { ModelEvents } from '../events/model.events';
 import { ALIAS_NAME } from '../models/model-name';

@@ -5,7 +5,7 @@ import { ModelsEventType } from '@iotwins/messaging';
 import { z } from 'zod';
 import { openApiSchema } from '../common/openapi';
 import { TENANT_QUERY } from '../common/tenant-query';
-import { parseInput } from '../common/zod-input';
+import { parseInput } from '@iotwins/http';
 import { WebhooksService, type WebhookView } from './webhooks.service';
 
 const EVENT_TYPES = Object.values(ModelsEventType);

@@ -99,4 +99,55 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'monitor_dashboard schema: per-tenant read-only views for Grafana',
+    sql: `
+      -- Which tenant each dashboard reader role (iotwins_monitor_reader_<tenant>) stands for.
+      -- Not granted to any reader: the views below read it with their owner's rights.
+      CREATE TABLE dashboard_readers (
+        role_name name PRIMARY KEY,
+        tenant text NOT NULL UNIQUE
+      );
+
+      -- What Grafana's PostgreSQL datasource of a tenant may read, and nothing else: each view
+      -- keeps the rows of the tenant whose reader role runs the query (current_user, which a
+      -- view does not change and the reader cannot: it is member of no role). The views read
+      -- the tables as their owner, so readers get no grant on any table; security_barrier makes
+      -- PostgreSQL apply the tenant filter before any condition or function of the caller's.
+      CREATE SCHEMA monitor_dashboard;
+      REVOKE ALL ON SCHEMA monitor_dashboard FROM PUBLIC;
+
+      CREATE VIEW monitor_dashboard.monitors WITH (security_barrier) AS
+        SELECT m.id AS monitor_id, m.model, m.alias, m.pinned_version,
+               m.spec->>'task' AS task, m.spec->>'metric' AS metric,
+               (m.spec->'drift') IS NOT NULL AS watches_drift, m.created_at
+          FROM monitors m
+         WHERE m.tenant = (SELECT r.tenant FROM dashboard_readers r
+                            WHERE r.role_name = current_user);
+
+      CREATE VIEW monitor_dashboard.evaluations WITH (security_barrier) AS
+        SELECT e.monitor_id, m.model, e.seq, e.version,
+               (e.evaluation->>'closedAt')::timestamptz AS closed_at,
+               e.evaluation->>'trigger' AS trigger, e.evaluation->>'metric' AS metric,
+               e.evaluation->>'feature' AS feature,
+               (e.evaluation->>'value')::double precision AS value,
+               (e.evaluation->>'lower')::double precision AS lower,
+               (e.evaluation->>'upper')::double precision AS upper,
+               (e.evaluation->>'outOfBand')::boolean AS out_of_band,
+               (e.evaluation->>'judged')::boolean AS judged,
+               (e.evaluation->>'observations')::integer AS observations
+          FROM monitor_evaluations e
+          JOIN monitors m ON m.id = e.monitor_id
+         WHERE m.tenant = (SELECT r.tenant FROM dashboard_readers r
+                            WHERE r.role_name = current_user);
+
+      CREATE VIEW monitor_dashboard.transitions WITH (security_barrier) AS
+        SELECT t.monitor_id, m.model, t.seq, t.at, t.from_state, t.to_state, t.version, t.reason
+          FROM monitor_transitions t
+          JOIN monitors m ON m.id = t.monitor_id
+         WHERE m.tenant = (SELECT r.tenant FROM dashboard_readers r
+                            WHERE r.role_name = current_user);
+    `,
+  },
 ];

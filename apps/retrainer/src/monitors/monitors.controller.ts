@@ -3,7 +3,7 @@ import { ApiBody, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swag
 import { ActingTenant, RequireRoles, Role } from '@iotwins/auth';
 import { ProblemException } from '@iotwins/http';
 import { TENANT_QUERY } from '../common/tenant-query';
-import { parseOrProblem } from '../common/zod-problem';
+import { parseInput } from '@iotwins/http';
 import { monitorSpecSchema } from './monitor-spec.schema';
 import {
   historyQuerySchema,
@@ -34,7 +34,7 @@ export class MonitorsController {
   @ApiOperation({ summary: 'Watch a model (alias or version); the registry must know it' })
   @ApiBody({ schema: MONITOR_SPEC_OPENAPI })
   create(@ActingTenant() tenant: string, @Body() body: unknown): Promise<MonitorView> {
-    return this.monitors.create(tenant, parseOrProblem(monitorSpecSchema, body, 'monitor'));
+    return this.monitors.create(tenant, parseInput(monitorSpecSchema, body, 'monitor'));
   }
 
   @Get()
@@ -45,7 +45,7 @@ export class MonitorsController {
     @ActingTenant() tenant: string,
     @Query() query: Record<string, unknown>,
   ): Promise<{ monitors: MonitorView[] }> {
-    const { model } = parseOrProblem(listQuerySchema, query, 'query');
+    const { model } = parseInput(listQuerySchema, query, 'query');
     return { monitors: await this.monitors.list(tenant, model) };
   }
 
@@ -68,11 +68,7 @@ export class MonitorsController {
     @Body() body: unknown,
   ): Promise<MonitorView> {
     const checked = monitorId(id);
-    return this.monitors.replace(
-      tenant,
-      checked,
-      parseOrProblem(monitorSpecSchema, body, 'monitor'),
-    );
+    return this.monitors.replace(tenant, checked, parseInput(monitorSpecSchema, body, 'monitor'));
   }
 
   @Delete(':id')
@@ -95,7 +91,7 @@ export class MonitorsController {
     @Param('id') id: string,
     @Query() query: Record<string, unknown>,
   ): Promise<{ evaluations: unknown[] }> {
-    const { after, limit } = parseOrProblem(historyQuerySchema, query, 'query');
+    const { after, limit } = parseInput(historyQuerySchema, query, 'query');
     return { evaluations: await this.monitors.evaluations(tenant, monitorId(id), after, limit) };
   }
 
@@ -109,7 +105,7 @@ export class MonitorsController {
     @Param('id') id: string,
     @Query() query: Record<string, unknown>,
   ): Promise<{ transitions: unknown[] }> {
-    const { limit } = parseOrProblem(historyQuerySchema, query, 'query');
+    const { limit } = parseInput(historyQuerySchema, query, 'query');
     return { transitions: await this.monitors.transitions(tenant, monitorId(id), limit) };
   }
 
@@ -123,7 +119,7 @@ export class MonitorsController {
     @Param('id') id: string,
     @Query() query: Record<string, unknown>,
   ): Promise<{ actions: unknown[] }> {
-    const { limit } = parseOrProblem(historyQuerySchema, query, 'query');
+    const { limit } = parseInput(historyQuerySchema, query, 'query');
     return { actions: await this.monitors.actions(tenant, monitorId(id), limit) };
   }
 }

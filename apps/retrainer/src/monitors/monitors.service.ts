@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { ProblemException } from '@iotwins/http';
+import { DashboardReaders } from '../dashboard/dashboard-readers';
 import { EvaluationEngine } from '../evaluation/evaluation.engine';
 import {
   initialState,
@@ -28,10 +29,14 @@ export class MonitorsService {
     private readonly repository: MonitorsRepository,
     private readonly registry: ModelRegistryClient,
     private readonly engine: EvaluationEngine,
+    private readonly dashboardReaders: DashboardReaders,
   ) {}
 
   async create(tenant: string, spec: MonitorSpec): Promise<MonitorView> {
-    return this.save(tenant, randomUUID(), spec, undefined);
+    const view = await this.save(tenant, randomUUID(), spec, undefined);
+    // A tenant's first monitor gives it its Grafana login (a no-op once it exists).
+    await this.dashboardReaders.ensure(tenant);
+    return view;
   }
 
   async replace(tenant: string, id: string, spec: MonitorSpec): Promise<MonitorView> {

@@ -3,7 +3,7 @@ import { ApiBody, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swag
 import { ActingTenant, RequireRoles, Role } from '@iotwins/auth';
 import { ProblemException } from '@iotwins/http';
 import { TENANT_QUERY } from '../common/tenant-query';
-import { parseOrProblem } from '../common/zod-problem';
+import { parseInput } from '@iotwins/http';
 import {
   OBSERVATION_BATCH_OPENAPI,
   observationBatchSchema,
@@ -34,7 +34,7 @@ export class ObservationsController {
     if (model.length === 0 || model.length > 256)
       throw ProblemException.of(400, 'invalid-model', 'model must have 1 to 256 characters');
     // Validated whole first: a batch with one bad item is refused and nothing is stored.
-    const batch = parseOrProblem(observationBatchSchema, body, 'observation batch');
+    const batch = parseInput(observationBatchSchema, body, 'observation batch');
     try {
       await Promise.all([
         batch.predictions.length > 0

@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ActingTenant, RequireRoles, Role } from '@iotwins/auth';
-import { ProblemException } from '@iotwins/http';
+import { ProblemException, parseInput } from '@iotwins/http';
 import {
   DeadLetterListDto,
   MAX_DEAD_LETTERS_PAGE,
@@ -27,16 +27,8 @@ export class DeadLettersController {
     @ActingTenant() tenant: string,
     @Query() query: Record<string, unknown>,
   ): Promise<DeadLetterListDto> {
-    const parsed = deadLetterListQuerySchema.safeParse(query);
-    if (!parsed.success) {
-      throw ProblemException.of(400, 'validation-failed', 'invalid query parameters', {
-        errors: parsed.error.issues.map((issue) => ({
-          pointer: issue.path.join('.'),
-          detail: issue.message,
-        })),
-      });
-    }
-    return this.deadLetters.list(tenant, parsed.data.after, parsed.data.limit);
+    const parsed = parseInput(deadLetterListQuerySchema, query, 'query');
+    return this.deadLetters.list(tenant, parsed.after, parsed.limit);
   }
 
   @Post(':id/replay')

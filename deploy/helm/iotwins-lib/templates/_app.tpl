@@ -4,6 +4,7 @@
 {{ include "iotwins.configMap" . }}
 {{ include "iotwins.deployment" . }}
 {{ include "iotwins.service" . }}
+{{ include "iotwins.mqttService" . }}
 {{ include "iotwins.ingress" . }}
 {{ include "iotwins.grpcIngress" . }}
 {{ include "iotwins.hpa" . }}
@@ -74,7 +75,9 @@ spec:
       annotations:
         # A changed setting rolls the pods, since the apps read their environment once.
         checksum/config: {{ include "iotwins.configEnv" . | sha256sum }}
-        {{- if not $v.serviceMonitor.enabled }}
+        {{- /* These annotations cannot carry a bearer token: with METRICS_TOKEN set and no
+        ServiceMonitor, the scraper is configured by hand instead (docs/deployment.md). */}}
+        {{- if not (or $v.serviceMonitor.enabled (include "iotwins.metricsTokenSecret" .)) }}
         prometheus.io/scrape: "true"
         prometheus.io/port: {{ $v.port | quote }}
         prometheus.io/path: /metrics
@@ -110,6 +113,11 @@ spec:
             {{- if and (has "grpc" .uses) $v.grpc.enabled }}
             - name: grpc
               containerPort: {{ $v.grpc.port }}
+              protocol: TCP
+            {{- end }}
+            {{- if and (has "mqttServer" .uses) $v.mqttServer.enabled }}
+            - name: mqtt
+              containerPort: {{ $v.mqttServer.port }}
               protocol: TCP
             {{- end }}
           envFrom:
@@ -205,4 +213,55 @@ spec:
       # gRPC is HTTP/2 in clear text inside the cluster; ingress controllers read this.
       appProtocol: kubernetes.io/h2c
     {{- end }}
+    {{- if and (has "mqttServer" .uses) $v.mqttServer.enabled }}
+    - name: mqtt
+      port: {{ $v.mqttServer.port }}
+      targetPort: mqtt
+      protocol: TCP
+      appProtocol: mqtt
+    {{- end }}
+{{- end -}}
+
+{{/*
+MQTT is plain TCP, so no Ingress carries it: gateways outside the cluster reach ingest's MQTT
+endpoint through a Service of its own, a LoadBalancer or NodePort that exposes that one port
+(the app's HTTP stays behind its Ingress).
+*/}}
+{{- define "iotwins.mqttService" -}}
+{{- $v := .top.Values -}}
+{{- if and (has "mqttServer" .uses) $v.mqttServer.enabled $v.mqttServer.service.enabled }}
+{{- $svc := $v.mqttServer.service }}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ include "iotwins.fullname" . }}-mqtt
+  labels:
+    {{- include "iotwins.labels" . | nindent 4 }}
+  {{- with $svc.annotations }}
+  annotations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+spec:
+  type: {{ $svc.type }}
+  {{- /* Local keeps the gateways' source addresses visible to the NetworkPolicy and the logs. */}}
+  externalTrafficPolicy: {{ $svc.externalTrafficPolicy }}
+  {{- with $svc.loadBalancerSourceRanges }}
+  {{- if eq $svc.type "LoadBalancer" }}
+  loadBalancerSourceRanges:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- end }}
+  selector:
+    {{- include "iotwins.selector" . | nindent 4 }}
+  ports:
+    - name: mqtt
+      port: {{ $svc.port | default $v.mqttServer.port }}
+      targetPort: mqtt
+      protocol: TCP
+      appProtocol: mqtt
+      {{- if and (eq $svc.type "NodePort") $svc.nodePort }}
+      nodePort: {{ $svc.nodePort }}
+      {{- end }}
+{{- end }}
 {{- end -}}

@@ -2,8 +2,8 @@
 Every template of this library takes one context, made by the app chart:
   (dict "top" $ "app" "<app name>" "uses" (list "<backend or feature>" ...))
 "uses" names what the app talks to (nats, keycloak, redis, mqtt, influxdb, s3, mongodb,
-postgresql) and what it serves besides HTTP (grpc), so the environment, the NetworkPolicy and
-the ports follow from one list.
+postgresql) and what it serves besides HTTP (grpc, mqttServer), so the environment, the
+NetworkPolicy and the ports follow from one list.
 */}}
 
 {{- define "iotwins.fullname" -}}
@@ -74,6 +74,16 @@ helm.sh/chart: {{ printf "%s-%s" .top.Chart.Name .top.Chart.Version | replace "+
 {{- $_ := set $env "GRPC_ENABLED" (toString $v.grpc.enabled) -}}
 {{- $_ := set $env "GRPC_PORT" (toString $v.grpc.port) -}}
 {{- end -}}
+{{- /* Ingest's own MQTT endpoint (ADR 0009): its PUBACK comes once JetStream stored the data. */ -}}
+{{- if has "mqttServer" .uses -}}
+{{- $_ := set $env "MQTT_SERVER_ENABLED" (toString $v.mqttServer.enabled) -}}
+{{- $_ := set $env "MQTT_SERVER_PORT" (toString $v.mqttServer.port) -}}
+{{- end -}}
+{{- /* The tenants' connectors run in ingest (docs/connectors.md); their sealing key is a Secret. */ -}}
+{{- if has "connectors" .uses -}}
+{{- $_ := set $env "CONNECTORS_ENABLED" (toString $v.connectors.enabled) -}}
+{{- $_ := set $env "CONNECTORS_LEASE_SECONDS" (toString $v.connectors.leaseSeconds) -}}
+{{- end -}}
 {{- if has "mqtt" .uses -}}
 {{- $_ := set $env "MQTT_ENABLED" (toString $g.mqtt.enabled) -}}
 {{- $_ := set $env "MQTT_URL" $g.mqtt.url -}}
@@ -116,6 +126,11 @@ helm.sh/chart: {{ printf "%s-%s" .top.Chart.Name .top.Chart.Version | replace "+
 {{- end -}}
 {{- if has "mongodb" .uses }}{{ $_ := set $refs "MONGO_URL" $g.mongodb.urlSecret }}{{ end -}}
 {{- if has "postgresql" .uses }}{{ $_ := set $refs "POSTGRES_URL" $g.postgresql.urlSecret }}{{ end -}}
+{{- /* Unset, connectors that hold credentials are refused (docs/connectors.md). */ -}}
+{{- if and (has "connectors" .uses) $v.connectors.secretKeySecret.name -}}
+{{- $_ := set $refs "CONNECTORS_SECRET_KEY" $v.connectors.secretKeySecret -}}
+{{- end -}}
+{{- with include "iotwins.metricsTokenSecret" . }}{{ $_ := set $refs "METRICS_TOKEN" (fromJson .) }}{{ end -}}
 {{- range $name, $ref := $v.secretEnv }}{{ $_ := set $refs $name $ref }}{{ end -}}
 {{- range $name, $ref := $refs }}
 - name: {{ $name }}
@@ -123,5 +138,21 @@ helm.sh/chart: {{ printf "%s-%s" .top.Chart.Name .top.Chart.Version | replace "+
     secretKeyRef:
       name: {{ required (printf "the Secret holding %s must be named" $name) $ref.name | quote }}
       key: {{ required (printf "the key of %s in its Secret must be named" $name) $ref.key | quote }}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The Secret holding METRICS_TOKEN, as JSON {name, key}: the app's metrics.tokenSecret, else
+global.metrics.tokenSecret; empty when neither names one (then /metrics is open). The
+environment and the ServiceMonitor both read it here, so they always name the same Secret.
+*/}}
+{{- define "iotwins.metricsTokenSecret" -}}
+{{- $v := .top.Values -}}
+{{- $own := ($v.metrics | default dict).tokenSecret | default dict -}}
+{{- $global := (($v.global.metrics | default dict).tokenSecret) | default dict -}}
+{{- if $own.name -}}
+{{- toJson (dict "name" $own.name "key" $own.key) -}}
+{{- else if $global.name -}}
+{{- toJson (dict "name" $global.name "key" $global.key) -}}
 {{- end -}}
 {{- end -}}

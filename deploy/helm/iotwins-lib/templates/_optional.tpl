@@ -147,6 +147,16 @@ spec:
       path: /metrics
       interval: {{ $v.serviceMonitor.interval }}
       scrapeTimeout: {{ $v.serviceMonitor.scrapeTimeout }}
+      {{- /* The Secret METRICS_TOKEN comes from (same helper as the environment): Prometheus
+      presents it as a bearer token. The Secret must live in this release's namespace. */}}
+      {{- with include "iotwins.metricsTokenSecret" . }}
+      {{- $token := fromJson . }}
+      authorization:
+        type: Bearer
+        credentials:
+          name: {{ $token.name | quote }}
+          key: {{ $token.key | quote }}
+      {{- end }}
 {{- end }}
 {{- end -}}
 
@@ -183,6 +193,16 @@ spec:
       from:
         {{- toYaml . | nindent 8 }}
       {{- end }}
+    {{- /* MQTT gateways come from outside (through a LoadBalancer or NodePort), not from the
+    ingress controller: their port has its own sources (empty: anyone). */}}
+    {{- if and (has "mqttServer" .uses) $v.mqttServer.enabled }}
+    - ports:
+        - { port: mqtt, protocol: TCP }
+      {{- with $v.mqttServer.networkPolicy.ingressFrom }}
+      from:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+    {{- end }}
   egress:
     - ports:
         - { port: 53, protocol: UDP }

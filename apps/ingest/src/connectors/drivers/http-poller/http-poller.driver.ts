@@ -54,6 +54,7 @@ export const httpPollerDriver: ConnectorDriver<HttpPollerConfig> = {
             });
             if (page.refusal) ctx.warn(`refused ${page.refusal}`);
             ctx.succeeded();
+            await ctx.saveStatus();
           },
           authHeaders: () => authHeaders(ctx),
           stillLeader: () => ctx.isLeader() && !ctx.signal.aborted,
