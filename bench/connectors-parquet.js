@@ -168,9 +168,10 @@ async function main() {
       );
     }
     const rates = runs.map((r) => r.pointsPerSecond).sort((a, b) => a - b);
-    console.log(
-      `median: ${rates[Math.floor(rates.length / 2)]} points/s (Parquet file -> queryable)`,
-    );
+    const middle = rates.length / 2;
+    const median =
+      rates.length % 2 ? rates[Math.floor(middle)] : (rates[middle - 1] + rates[middle]) / 2;
+    console.log(`median: ${Math.round(median)} points/s (Parquet file -> queryable)`);
   } finally {
     await Promise.all([ingest.stop(), timeseries.stop(), objectstore.stop()]);
   }

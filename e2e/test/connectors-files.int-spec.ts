@@ -2,6 +2,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { TELEMETRY_STREAM } from '@iotwins/messaging';
+import { createScopedS3, physicalBucketName } from '@iotwins/storage';
 import { requireEnv, tokens, uniqueName, waitFor } from '@iotwins/testing';
 import { FilesPlatform } from './connectors-files.fixture';
 
@@ -61,6 +62,43 @@ describe('connectors: file import through objectstore events -> ingest -> timese
       '/config/format',
       '/config/prefix',
     ]);
+  });
+
+  it("signs each run's S3 requests with credentials that reach only its bucket prefix", async () => {
+    const other = await platform.bucket();
+    await platform.put(bucket, 'scoped/in.csv', 'a', 'text/csv');
+    await platform.put(bucket, 'elsewhere/out.csv', 'b', 'text/csv');
+    await platform.put(other, 'scoped/in.csv', 'c', 'text/csv');
+    const physical = physicalBucketName('tenant-a', bucket);
+    const s3 = createScopedS3(
+      {
+        endpoint: requireEnv('S3_ENDPOINT'),
+        accessKey: requireEnv('CONNECTORS_S3_ACCESS_KEY'),
+        secretKey: requireEnv('CONNECTORS_S3_SECRET_KEY'),
+      },
+      physical,
+      'scoped/',
+      'read-write',
+    );
+    const client = await s3.client();
+    const read = async (bucketName: string, key: string) => {
+      const stream = await client.getObject(bucketName, key);
+      let text = '';
+      for await (const part of stream) text += String(part);
+      return text;
+    };
+    expect(await read(physical, 'scoped/in.csv')).toBe('a');
+    await client.putObject(physical, 'scoped/new.csv', Buffer.from('d'));
+    const denied = { code: 'AccessDenied' };
+    await expect(read(physical, 'elsewhere/out.csv')).rejects.toMatchObject(denied);
+    await expect(
+      read(physicalBucketName('tenant-a', other), 'scoped/in.csv'),
+    ).rejects.toMatchObject(denied);
+    await expect(
+      client.putObject(physicalBucketName('tenant-b', bucket), 'scoped/x', Buffer.from('e')),
+    ).rejects.toMatchObject(denied);
+    await expect(client.removeObject(physical, 'scoped/in.csv')).rejects.toMatchObject(denied);
+    await expect(client.listObjectsV2(physical, '').toArray()).rejects.toMatchObject(denied);
   });
 
   it('imports CSV (ingest header rules) and reports every refused row by its line', async () => {
