@@ -38,6 +38,16 @@ describe('lineChunks', () => {
     expect(chunks.map((chunk) => chunk.firstLine)).toEqual([1, 2, 4]);
   });
 
+  it('drops the carriage return of CRLF lines', async () => {
+    const chunks = await collect(['a\r\nb\r\n'], 10);
+    expect(chunks).toEqual([{ text: 'a\nb', firstLine: 1, lines: 2 }]);
+  });
+
+  it('cuts a chunk a stray quote keeps open at twice its size', async () => {
+    const chunks = await collect(['5" pipe\nx\ny\nz\n'], 1, true);
+    expect(chunks.map((chunk) => chunk.lines)).toEqual([2, 1, 1]);
+  });
+
   it('refuses bytes that are not UTF-8', async () => {
     await expect(collect([Buffer.from([0x61, 0xff, 0x0a])], 10)).rejects.toThrow();
   });

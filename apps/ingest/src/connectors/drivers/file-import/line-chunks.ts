@@ -24,11 +24,16 @@ export async function* lineChunks(
   let firstLine = 1;
   let nextLine = 1;
   let inQuotes = false;
-  const take = (line: string): LineChunk | undefined => {
+  const take = (raw: string): LineChunk | undefined => {
+    // CRLF files: the carriage return is not part of the line.
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     lines.push(line);
     nextLine += 1;
     if (csvQuotes && oddQuotes(line)) inQuotes = !inQuotes;
-    if (lines.length < maxLines || inQuotes) return undefined;
+    // A stray quote must not grow a chunk without bound: past twice the size it is cut anyway
+    // (the CSV parser then reports the broken cell).
+    if (lines.length < maxLines || (inQuotes && lines.length < maxLines * 2)) return undefined;
+    inQuotes = false;
     const chunk = { text: lines.join('\n'), firstLine, lines: lines.length };
     lines = [];
     firstLine = nextLine;
