@@ -11,7 +11,7 @@ import { FilesPlatform } from './connectors-files.fixture';
  * files dropped into a tenant's import folder come back exactly from the query API, with a
  * report of what was refused; a kill -9 mid-file stores every point once.
  */
-describe('connectors: file import through objectstore events -> ingest -> timeseries', () => {
+describe('connectors: file import, Parquet export and object-batch sink on tenant buckets', () => {
   let platform: FilesPlatform;
   let bucket: string;
 
@@ -99,6 +99,42 @@ describe('connectors: file import through objectstore events -> ingest -> timese
     ).rejects.toMatchObject(denied);
     await expect(client.removeObject(physical, 'scoped/in.csv')).rejects.toMatchObject(denied);
     await expect(client.listObjectsV2(physical, '').toArray()).rejects.toMatchObject(denied);
+  });
+
+  it('refuses an export of a reversed range, and says so when a range holds no points', async () => {
+    const reversed = await platform.call(platform.ingest, 'POST', '/v1/connectors', {
+      name: 'reversed',
+      type: 'parquet-export',
+      config: {
+        measurement: 'm',
+        start: '2026-11-25T00:00:00Z',
+        end: '2026-11-24T00:00:00Z',
+        bucket,
+      },
+    });
+    expect(reversed.status).toBe(400);
+    expect(reversed.body.errors).toEqual([
+      expect.objectContaining({ pointer: '/config/end', detail: 'end must be after start' }),
+    ]);
+    const measurement = uniqueName('nothing');
+    const id = await platform.connector(uniqueName('empty-export'), 'parquet-export', {
+      measurement,
+      start: '2026-11-24T00:00:00Z',
+      end: '2026-11-25T00:00:00Z',
+      bucket,
+      key: `exports/${measurement}.parquet`,
+    });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a connector view
+    let view: any;
+    await waitFor('the export done', async () => {
+      view = (await platform.call(platform.ingest, 'GET', `/v1/connectors/${id}`)).body;
+      return view.status.state === 'running';
+    });
+    expect(view.status.lastError).toBe(
+      `no points of ${measurement} between 2026-11-24T00:00:00Z and 2026-11-25T00:00:00Z; an empty file is written`,
+    );
+    const file = await platform.get(bucket, `exports/${measurement}.parquet`);
+    expect(file?.subarray(0, 4).toString()).toBe('PAR1');
   });
 
   it('imports CSV (ingest header rules) and reports every refused row by its line', async () => {
