@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -73,6 +74,28 @@ export const env = {
           message: `expected a comma-separated list of tenant names (letters, digits, _ and -, at most ${maxLength} each${why})`,
         },
       ),
+
+  /** A comma-separated list of IPv4/IPv6 CIDR blocks (a bare address is one host). */
+  cidrList: () =>
+    z
+      .string()
+      .default('')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((cidr) => cidr.trim())
+          .filter(Boolean),
+      )
+      .refine(
+        (blocks) =>
+          blocks.every((block) => {
+            const [address = '', bits] = block.split('/');
+            const max = isIP(address) === 6 ? 128 : 32;
+            const prefix = bits === undefined ? max : Number(bits);
+            return isIP(address) !== 0 && Number.isInteger(prefix) && prefix >= 0 && prefix <= max;
+          }),
+        { message: 'expected a comma-separated list of CIDR blocks such as 10.20.0.0/16,fd00::/8' },
+      ),
 } as const;
 
 /** Variables every service reads: where it listens, how it logs, who verifies tokens. */
@@ -93,6 +116,11 @@ export const baseEnvSchema = z
     READINESS_TIMEOUT_MS: env.positiveInt(2000),
     /** When set, GET /metrics needs `Authorization: Bearer <this>` (metrics name tenants). */
     METRICS_TOKEN: z.string().min(16, { message: 'expected at least 16 characters' }).optional(),
+    /**
+     * Internal networks that URLs chosen by tenants (connectors, webhooks) may reach; loopback,
+     * private and link-local addresses are refused otherwise.
+     */
+    OUTBOUND_ALLOWED_CIDRS: env.cidrList(),
   })
   .superRefine(
     (value, ctx) => {

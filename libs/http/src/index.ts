@@ -10,6 +10,7 @@ export { ProblemDetailsFilter, requestIdOf, toProblem } from './problem-details.
 export { MAX_JSON_DEPTH, jsonDeeperThan, parseJsonBody } from './json-body';
 export {
   WebhookHeader,
+  describeFetchError,
   postSignedWebhook,
   signWebhook,
   verifyWebhook,
@@ -17,3 +18,5 @@ export {
 } from './signed-webhook';
 export { JSON_BODY_LIMIT, StreamedOrJsonBodyParsers } from './streamed-or-json-body.parsers';
 export { invalidInput, parseInput, pointerOf, problemItems } from './zod-input';
+export { OutboundAddressError, OutboundPolicy, parseCidr } from './outbound/outbound-policy';
+export { outboundFetch, type OutboundFetch } from './outbound/outbound-fetch';

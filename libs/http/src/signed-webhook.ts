@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { OutboundFetch } from './outbound/outbound-fetch';
 
 /** Headers of every webhook the platform sends (registry, retrainer, connectors). */
 export const WebhookHeader = {
@@ -42,10 +43,11 @@ export interface WebhookResult {
 }
 
 /**
- * POSTs one signed delivery. Redirects are not followed (a receiver cannot bounce the
- * platform to an internal address) and the answer's body is discarded.
+ * POSTs one signed delivery through `via` (an outboundFetch, so a tenant's URL cannot reach
+ * internal addresses). Redirects are not followed and the answer's body is discarded.
  */
 export async function postSignedWebhook(
+  via: OutboundFetch,
   url: string,
   delivery: {
     secret: string;
@@ -58,7 +60,7 @@ export async function postSignedWebhook(
 ): Promise<WebhookResult> {
   const timestamp = String(Math.floor(Date.now() / 1000));
   try {
-    const response = await fetch(url, {
+    const response = await via(url, {
       method: 'POST',
       headers: {
         'content-type': delivery.contentType ?? 'application/json',
@@ -75,10 +77,15 @@ export async function postSignedWebhook(
     await response.body?.cancel().catch(() => undefined);
     return { ok: response.status >= 200 && response.status < 300, status: response.status };
   } catch (error) {
-    const err = error as Error & { cause?: { code?: string } };
-    return {
-      ok: false,
-      error: err.name === 'TimeoutError' ? 'timed out' : (err.cause?.code ?? err.message),
-    };
+    return { ok: false, error: describeFetchError(error) };
   }
+}
+
+/** Why a fetch got no answer, in words safe to show a tenant (no secrets in URLs or bodies). */
+export function describeFetchError(error: unknown): string {
+  const err = error as Error & { code?: string; cause?: { code?: string; message?: string } };
+  if (err.name === 'TimeoutError') return 'timed out';
+  if (err.code === 'EOUTBOUNDBLOCKED') return err.message;
+  if (err.cause?.code === 'EOUTBOUNDBLOCKED') return err.cause.message ?? err.message;
+  return err.cause?.code ?? err.cause?.message ?? err.message;
 }

@@ -1,6 +1,7 @@
 import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
 import { AuthModule } from '@iotwins/auth';
 import { AppConfigModule, type BaseEnv } from '@iotwins/config';
+import { OutboundPolicy } from '@iotwins/http';
 import { MessagingModule, NatsReadiness } from '@iotwins/messaging';
 import {
   HealthModule,
@@ -54,7 +55,11 @@ export class ServiceCoreModule {
           credsFile: config.NATS_CREDS_FILE,
           name: appName,
         }),
-        AppProvidersModule.forRoot(options.providers ?? []),
+        AppProvidersModule.forRoot([
+          ...(options.providers ?? []),
+          // Where URLs chosen by tenants may lead (connectors, webhooks): one policy per app.
+          { provide: OutboundPolicy, useValue: new OutboundPolicy(config.OUTBOUND_ALLOWED_CIDRS) },
+        ]),
         HealthModule.forRoot({
           checks: [NatsReadiness, ...(options.readinessChecks ?? [])],
           timeoutMs: config.READINESS_TIMEOUT_MS,

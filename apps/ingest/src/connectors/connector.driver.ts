@@ -1,5 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { z } from 'zod';
+import type { OutboundFetch, OutboundPolicy } from '@iotwins/http';
 import type { NatsClient } from '@iotwins/messaging';
 import type { Point, TelemetryLimits } from '@iotwins/telemetry';
 import type { IngestConfig } from '../app.config';
@@ -65,6 +66,13 @@ export interface ConnectorContext<C> {
   /** The service's NATS connection (sinks consume the tenant's subjects through `connector.sink`). */
   readonly nats: NatsClient;
   readonly ingest: ConnectorIngest;
+  /**
+   * The only way a connector calls HTTP: tenant-chosen URLs may not reach internal addresses
+   * unless OUTBOUND_ALLOWED_CIDRS allows them (checked at connect time, after every redirect).
+   */
+  readonly fetch: OutboundFetch;
+  /** For clients that connect by themselves (AMQP, MQTT, OPC-UA): `outbound.assertHost(host)` first. */
+  readonly outbound: OutboundPolicy;
   /** A secret's value; never log it or put it in an error. */
   secret(field: SecretField): string;
   /** False once this replica lost the lease: stop before the next unit of work. */

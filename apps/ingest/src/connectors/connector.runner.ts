@@ -8,6 +8,7 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { APP_CONFIG } from '@iotwins/config';
+import { OutboundPolicy, outboundFetch, type OutboundFetch } from '@iotwins/http';
 import { ConnectorKey, NatsClient } from '@iotwins/messaging';
 import type { IngestConfig } from '../app.config';
 import { IngestService } from '../telemetry/ingest.service';
@@ -59,6 +60,7 @@ export class ConnectorRunner implements OnApplicationBootstrap, OnApplicationShu
   readonly runnerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private readonly slots = new Map<string, Slot>();
   private readonly secrets: ConnectorSecrets;
+  private readonly fetch: OutboundFetch;
   private timer: NodeJS.Timeout | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private stopWatching: (() => void) | undefined;
@@ -68,9 +70,11 @@ export class ConnectorRunner implements OnApplicationBootstrap, OnApplicationShu
     private readonly repository: ConnectorsRepository,
     private readonly ingest: IngestService,
     private readonly nats: NatsClient,
+    private readonly outbound: OutboundPolicy,
     @Inject(APP_CONFIG) private readonly config: IngestConfig,
   ) {
     this.secrets = new ConnectorSecrets(config.CONNECTORS_SECRET_KEY);
+    this.fetch = outboundFetch(outbound);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -246,6 +250,8 @@ export class ConnectorRunner implements OnApplicationBootstrap, OnApplicationShu
       signal,
       logger: this.logger,
       nats: this.nats,
+      fetch: this.fetch,
+      outbound: this.outbound,
       ingest: connectorIngest(this.ingest, tenant, `connector-${driver?.type ?? connector.type}`),
       secret: (field) => this.secrets.openField(field, tenant, id),
       isLeader: () => slot.leader && this.slots.get(keyOf(connector)) === slot,

@@ -1,12 +1,26 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG } from '@iotwins/config';
-import { WebhookHeader, postSignedWebhook, type WebhookResult } from '@iotwins/http';
+import {
+  OutboundPolicy,
+  WebhookHeader,
+  outboundFetch,
+  postSignedWebhook,
+  type OutboundFetch,
+  type WebhookResult,
+} from '@iotwins/http';
 import type { ModelRegistryConfig } from '../app.config';
 
 /** POSTs one event to one webhook URL, signed as every platform webhook is; says what came back. */
 @Injectable()
 export class WebhookSender {
-  constructor(@Inject(APP_CONFIG) private readonly config: ModelRegistryConfig) {}
+  private readonly fetch: OutboundFetch;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: ModelRegistryConfig,
+    outbound: OutboundPolicy,
+  ) {
+    this.fetch = outboundFetch(outbound);
+  }
 
   send(
     url: string,
@@ -14,7 +28,7 @@ export class WebhookSender {
     event: { id: string; type: string },
     body: string,
   ): Promise<WebhookResult> {
-    return postSignedWebhook(url, {
+    return postSignedWebhook(this.fetch, url, {
       secret,
       deliveryId: event.id,
       body,

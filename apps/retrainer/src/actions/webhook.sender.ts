@@ -1,5 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { postSignedWebhook } from '@iotwins/http';
+import {
+  OutboundPolicy,
+  outboundFetch,
+  postSignedWebhook,
+  type OutboundFetch,
+} from '@iotwins/http';
 
 export interface WebhookOptions {
   timeoutMs: number;
@@ -9,10 +14,17 @@ export const WEBHOOK_OPTIONS = Symbol('WEBHOOK_OPTIONS');
 /** Sends one signed webhook call; anything but a 2xx is an error (retried by the caller). */
 @Injectable()
 export class WebhookSender {
-  constructor(@Inject(WEBHOOK_OPTIONS) private readonly options: WebhookOptions) {}
+  private readonly fetch: OutboundFetch;
+
+  constructor(
+    @Inject(WEBHOOK_OPTIONS) private readonly options: WebhookOptions,
+    outbound: OutboundPolicy,
+  ) {
+    this.fetch = outboundFetch(outbound);
+  }
 
   async send(url: string, deliveryId: string, secret: string, payload: unknown): Promise<number> {
-    const result = await postSignedWebhook(url, {
+    const result = await postSignedWebhook(this.fetch, url, {
       secret,
       deliveryId,
       body: JSON.stringify(payload),

@@ -58,6 +58,7 @@ export const httpPollerDriver: ConnectorDriver<HttpPollerConfig> = {
           },
           authHeaders: () => authHeaders(ctx),
           stillLeader: () => ctx.isLeader() && !ctx.signal.aborted,
+          fetch: ctx.fetch,
         });
         // A poll that found nothing new (304, empty page) is a success too.
         ctx.succeeded();

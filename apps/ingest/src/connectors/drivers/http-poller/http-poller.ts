@@ -1,5 +1,6 @@
 import jsonata from 'jsonata';
 import type { Point, Precision, TelemetryLimits } from '@iotwins/telemetry';
+import { describeFetchError, type OutboundFetch } from '@iotwins/http';
 import type { IngestOutcome } from '../../connector.driver';
 import { mapDocument } from '../../connector.mapping';
 import type { HttpPollerConfig, HttpPollerCursor } from './http-poller.config';
@@ -16,6 +17,8 @@ export interface PollerPorts {
   pageDone(page: PageOutcome): Promise<void>;
   /** False once this replica lost the lease: stop before the next page. */
   stillLeader(): boolean;
+  /** HTTP that may not reach internal addresses (ctx.fetch). */
+  fetch: OutboundFetch;
 }
 
 export interface PageOutcome {
@@ -58,7 +61,7 @@ export async function pollOnce(
     if (cursor.etag && (cursor.url ?? url) === url) headers['if-none-match'] = cursor.etag;
     let response: Response;
     try {
-      response = await fetch(url, {
+      response = await ports.fetch(url, {
         headers,
         signal: AbortSignal.timeout(config.timeoutSeconds * 1000),
         redirect: 'follow',
@@ -162,10 +165,4 @@ function redact(url: string): string {
   return parsed.search
     ? `${parsed.origin}${parsed.pathname}?…`
     : `${parsed.origin}${parsed.pathname}`;
-}
-
-function describeFetchError(error: unknown): string {
-  const err = error as Error & { cause?: { code?: string; message?: string } };
-  if (err.name === 'TimeoutError') return 'timed out';
-  return err.cause?.code ?? err.cause?.message ?? err.message;
 }

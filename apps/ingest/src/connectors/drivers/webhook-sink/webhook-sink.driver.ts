@@ -21,7 +21,7 @@ export const webhookSinkDriver: ConnectorDriver<WebhookSinkConfig> = {
     return runSink(ctx, async (messages) => {
       const body =
         config.format === 'line-protocol' ? lines(messages) : JSON.stringify(asJson(messages));
-      const result = await postSignedWebhook(config.url, {
+      const result = await postSignedWebhook(ctx.fetch, config.url, {
         secret,
         deliveryId: `${ctx.id}:${messages[0]!.seq}-${messages.at(-1)!.seq}`,
         body,
