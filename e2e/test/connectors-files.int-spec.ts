@@ -199,6 +199,14 @@ describe('connectors: file import, Parquet export and object-batch sink on tenan
       },
     ]);
     expect(await platform.get(bucket, 'elsewhere/day-1.csv.import-report.json')).toBeUndefined();
+    // A file of no format it knows is reported, not guessed at.
+    await platform.put(bucket, 'csv/photo.bin', 'GIF89a', 'application/octet-stream');
+    expect(await platform.report(bucket, 'csv/photo.bin')).toMatchObject({
+      outcome: 'failed',
+      error:
+        'unsupported format: name the file .csv, .json, .lp or .parquet, or configure "format"',
+      pointsStored: 0,
+    });
   }, 90_000);
 
   it('imports JSON points and line protocol, keeping the valid records of a file', async () => {
@@ -297,6 +305,43 @@ describe('connectors: file import, Parquet export and object-batch sink on tenan
       recordsRefused: 0,
       outcome: 'completed',
     });
+  }, 60_000);
+  it('shows a sink whose bucket is gone as failing with the reason, retries, then dead-letters', async () => {
+    const doomed = await platform.bucket();
+    const measurement = uniqueName('lost');
+    const id = await platform.connector(uniqueName('sink'), 'object-batch-sink', {
+      source: { filter: measurement, retryDelaySeconds: 1, maxDeliveries: 2 },
+      bucket: doomed,
+      windowSeconds: 1,
+    });
+    // Running (its consumer made) before the bucket goes.
+    await new Promise((done) => setTimeout(done, 1_500));
+    const removed = await platform.call(
+      platform.objectstore,
+      'DELETE',
+      `/v1/buckets/${doomed}?force=true`,
+    );
+    expect(removed.status).toBe(204);
+    const written = await platform.call(platform.ingest, 'POST', '/v1/points', {
+      points: [{ measurement, fields: { v: 1 }, time: '2026-11-24T09:00:00Z' }],
+    });
+    expect(written.status).toBe(202);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a connector view
+    let view: any;
+    await waitFor('a failing status', async () => {
+      view = (await platform.call(platform.ingest, 'GET', `/v1/connectors/${id}`)).body;
+      return view.status.state === 'failing';
+    });
+    expect(view.status.lastError).toMatch(/^writing the window of .* failed: .*bucket/i);
+    expect(view.status.pointsWritten).toBe(0);
+    // Delivered again after the retry delay; the second failure gives the message up.
+    await waitFor('the message dead-lettered', async () => {
+      view = (await platform.call(platform.ingest, 'GET', `/v1/connectors/${id}`)).body;
+      return view.status.deadLettered === 1;
+    });
+    expect(view.status.lastDeadLetter.what).toMatch(
+      new RegExp(`^telemetry\\.tenant-a\\.${measurement} #\\d+$`),
+    );
   }, 60_000);
 });
 
