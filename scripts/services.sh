@@ -216,6 +216,7 @@ start_mosquitto() {
   mosquitto_passwd -b "$dir/passwords" "$MQTT_USER" "$MQTT_PASSWORD"
   mosquitto_passwd -b "$dir/passwords" gateway-tenant-a "$MQTT_GATEWAY_TENANT_A_PASSWORD"
   mosquitto_passwd -b "$dir/passwords" gateway-tenant-b "$MQTT_GATEWAY_TENANT_B_PASSWORD"
+  mosquitto_passwd -b "$dir/passwords" testbed "$MQTT_TESTBED_PASSWORD"
   cat >"$dir/mosquitto.conf" <<EOF
 listener $MQTT_PORT 127.0.0.1
 allow_anonymous false

@@ -50,6 +50,9 @@ export const ingestEnvSchema = baseEnvSchema.extend({
   INGEST_RATE_LIMIT_POINTS_PER_SECOND: env.nonNegativeInt(1_000_000),
   CONNECTORS_ENABLED: env.bool(true),
   CONNECTORS_LEASE_SECONDS: env.positiveInt(15),
+  // The OPC-UA client's PKI folder (its certificate, trusted servers); read by the OPC-UA
+  // driver (drivers/opcua-source/opcua-pki.ts). Unset: <tmpdir>/iotwins-opcua-pki.
+  CONNECTORS_OPCUA_PKI_DIR: env.nonEmpty('the path of a writable folder').optional(),
   // 32 bytes, base64: seals connector secrets (AES-256-GCM). Unset: connectors without secrets only.
   CONNECTORS_SECRET_KEY: z
     .string()

@@ -1,7 +1,10 @@
 import type { ConnectorDriver } from './connector.driver';
 import { fileImportDriver } from './drivers/file-import/file-import.driver';
 import { httpPollerDriver } from './drivers/http-poller/http-poller.driver';
+import { mqttSinkDriver } from './drivers/mqtt-sink/mqtt-sink.driver';
+import { mqttSourceDriver } from './drivers/mqtt-source/mqtt-source.driver';
 import { objectBatchSinkDriver } from './drivers/object-batch-sink/object-batch-sink.driver';
+import { opcuaSourceDriver } from './drivers/opcua-source/opcua-source.driver';
 import { parquetExportDriver } from './drivers/parquet-export/parquet-export.driver';
 import { webhookSinkDriver } from './drivers/webhook-sink/webhook-sink.driver';
 
@@ -13,6 +16,9 @@ import { webhookSinkDriver } from './drivers/webhook-sink/webhook-sink.driver';
 export const CONNECTOR_DRIVERS: readonly ConnectorDriver<any>[] = [
   httpPollerDriver,
   webhookSinkDriver,
+  opcuaSourceDriver,
+  mqttSourceDriver,
+  mqttSinkDriver,
   fileImportDriver,
   objectBatchSinkDriver,
   parquetExportDriver,
