@@ -377,6 +377,16 @@ function appSchema(app, { required = true } = {}) {
       enabled: boolean,
       leaseSeconds: integer(1),
       secretKeySecret: optionalSecretRef,
+      // The file connectors: the tenants' buckets (global.s3.endpoint) through an identity that
+      // only asks STS for narrowed credentials, exports as the tenant's InfluxDB reader.
+      files: closed({
+        enabled: boolean,
+        s3AccessKey: string(),
+        s3SecretKeySecret: optionalSecretRef,
+        readerSecretSecret: optionalSecretRef,
+        maxFileBytes: integer(1),
+        exportMaxPoints: integer(1),
+      }),
     });
   }
   return closed(

@@ -163,7 +163,15 @@ const OPERATIONS: readonly Operation[] = [
     name: 'read objectstore bucket records',
     kind: 'publish',
     subject: `$JS.API.DIRECT.GET.KV_objectstore_buckets.$KV.objectstore_buckets.${probe}`,
-    neededBy: ['objectstore'],
+    // ingest's file connectors resolve tenant buckets (read only).
+    neededBy: ['objectstore', 'ingest'],
+    harmless: true,
+  },
+  {
+    name: 'read objectstore bucket records by sequence',
+    kind: 'publish',
+    subject: '$JS.API.STREAM.MSG.GET.KV_objectstore_buckets',
+    neededBy: ['objectstore', 'ingest'],
     harmless: true,
   },
   {

@@ -60,6 +60,20 @@ export const ingestEnvSchema = baseEnvSchema.extend({
       message: 'expected 32 bytes in base64 (openssl rand -base64 32)',
     })
     .optional(),
+  // File connectors (file-import, parquet-export, object-batch-sink): the tenants' buckets in
+  // MinIO. Unset endpoint or keys: those connector types are refused at create.
+  S3_ENDPOINT: env.url(['http', 'https']).optional(),
+  // A MinIO identity that may only AssumeRole into the tenant buckets (docs/connectors.md);
+  // each run signs with STS credentials narrowed to its one bucket prefix.
+  CONNECTORS_S3_ACCESS_KEY: z.string().min(1).optional(),
+  CONNECTORS_S3_SECRET_KEY: z.string().min(1).optional(),
+  // Largest object a file-import reads and a parquet-export or object-batch-sink writes.
+  CONNECTORS_FILE_MAX_BYTES: env.positiveInt(1024 * 1024 * 1024),
+  // Points of one parquet-export (held in memory while the file is written).
+  CONNECTORS_EXPORT_MAX_POINTS: env.positiveInt(5_000_000),
+  // parquet-export reads as the tenant's read-only InfluxDB user (docs/security.md).
+  INFLUX_URL: env.url(['http', 'https']).optional(),
+  TIMESERIES_READER_SECRET: z.string().min(16).optional(),
   // Unset: the instance leases a free slot in NATS KV (see RequestClock).
   INGEST_INSTANCE_SLOT: z.coerce
     .number({ message: 'expected an integer from 0 to 999' })

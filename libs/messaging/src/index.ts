@@ -35,6 +35,8 @@ export {
   BUCKET_REGISTRY_KV,
   BUCKET_REGISTRY_KV_STREAM,
   ensureBucketRegistryKv,
+  bucketRegistryRecordSchema,
+  type BucketRegistryRecord,
 } from './objectstore-registry.kv';
 export { provisionNats, type ProvisionOptions } from './provision';
 export { provisionEnvSchema, provisionOptions, type ProvisionEnv } from './provision.env';

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { Kvm } from '@nats-io/kv';
 
@@ -13,3 +14,16 @@ export const BUCKET_REGISTRY_KV_STREAM = `KV_${BUCKET_REGISTRY_KV}`;
 export async function ensureBucketRegistryKv(nc: NatsConnection): Promise<void> {
   await new Kvm(nc).create(BUCKET_REGISTRY_KV, { history: 1 });
 }
+
+/**
+ * What other services read of a bucket record (keyed by the physical MinIO bucket name): its
+ * tenant, logical name, ACL and whether it was deleted. The objectstore owns and writes the
+ * full record; ingest's file connectors only read it (their login may not write).
+ */
+export const bucketRegistryRecordSchema = z.object({
+  tenant: z.string(),
+  name: z.string(),
+  acl: z.string(),
+  deletedAt: z.string().optional(),
+});
+export type BucketRegistryRecord = z.infer<typeof bucketRegistryRecordSchema>;

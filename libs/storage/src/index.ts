@@ -13,3 +13,10 @@ export {
   ScopedUrlSigner,
   type ScopedUrlSignerOptions,
 } from './scoped-url.signer';
+export { physicalBucketName, tenantBucketPrefix } from './tenant-bucket';
+export {
+  createScopedS3,
+  prefixSessionPolicy,
+  type PrefixAccess,
+  type ScopedS3,
+} from './scoped-client';

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { OutboundFetch, OutboundPolicy } from '@iotwins/http';
 import type { NatsClient } from '@iotwins/messaging';
 import type { Point, TelemetryLimits } from '@iotwins/telemetry';
+import type { IngestConfig } from '../app.config';
 import type { ConnectorCounters } from './connector.schema';
 import type { SecretField } from './connector.secret-field';
 
@@ -10,6 +11,13 @@ import type { SecretField } from './connector.secret-field';
 export interface ConfigProblem {
   pointer: string;
   detail: string;
+}
+
+/** What a configuration check may consult: the tenant it is declared for, NATS, settings. */
+export interface CheckTarget {
+  tenant: string;
+  nats: NatsClient;
+  settings: IngestConfig;
 }
 
 /** What one ingest call stored and refused: the caller counts and reports it. */
@@ -46,6 +54,10 @@ export interface ConnectorContext<C> {
   readonly tenant: string;
   readonly id: string;
   readonly name: string;
+  /** When the connector was declared (ISO 8601): e.g. where a new event consumer starts. */
+  readonly createdAt: string;
+  /** The validated settings of the ingest app (endpoints and limits drivers need). */
+  readonly settings: IngestConfig;
   /** The stored configuration: secrets sealed, opened on use with `secret`. */
   readonly config: C;
   /** Aborted when this run must end: pause, delete, new configuration, lease lost, shutdown. */
@@ -98,8 +110,11 @@ export interface ConnectorDriver<C = unknown> {
    * sent as `{ "value": ... }`, sealed before storage, shown as `{ "set": true }`.
    */
   readonly configSchema: z.ZodType<C>;
-  /** Checks the schema cannot make (e.g. JSONata syntax), at create and update. */
-  check?(config: C): ConfigProblem[];
+  /**
+   * Checks the schema cannot make (e.g. JSONata syntax, or that a named bucket is the
+   * tenant's), at create and update.
+   */
+  check?(config: C, target: CheckTarget): ConfigProblem[] | Promise<ConfigProblem[]>;
   /** True when a new configuration reads from elsewhere, so the saved cursor must be dropped. */
   movesCursor?(before: C, after: C): boolean;
   /**

@@ -244,6 +244,8 @@ export class ConnectorRunner implements OnApplicationBootstrap, OnApplicationShu
       tenant,
       id,
       name: connector.name,
+      createdAt: connector.createdAt,
+      settings: this.config,
       config: connector.config,
       signal,
       logger: this.logger,

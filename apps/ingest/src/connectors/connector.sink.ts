@@ -5,6 +5,7 @@ import {
   DeliverPolicy,
   jetstream,
   jetstreamManager,
+  type Consumer,
   type JsMsg,
 } from '@nats-io/jetstream';
 import { z } from 'zod';
@@ -45,6 +46,20 @@ export interface SinkMessage {
   /** Stream sequence: stable across redeliveries, a receiver's idempotency key. */
   seq: number;
   deliveryCount: number;
+  /** Tells JetStream the message is still being worked on (a long delivery, e.g. a big file). */
+  working(): void;
+}
+
+export interface RunSinkOptions {
+  /** How long a delivered message may stay unacknowledged (default 120 s). */
+  ackWaitMs?: number;
+  /** Messages delivered and not yet acknowledged at most (default 4 batches). */
+  maxAckPending?: number;
+  /**
+   * Where a new durable starts when `from` is `new`: this time (the connector's declaration)
+   * instead of the moment the consumer is made, so nothing published in between is missed.
+   */
+  startTime?: string;
 }
 
 const STREAMS = { telemetry: TELEMETRY_STREAM, events: EVENTS_STREAM } as const;
@@ -52,6 +67,45 @@ const MAX_RETRY_MS = 300_000;
 
 /** The durable of a sink connector: one per connector, named after it. */
 export const sinkConsumerName = (id: string): string => `connector-${id}`;
+
+/**
+ * The sink's durable consumer, made on its first run (filtered to the connector's tenant) and
+ * kept afterwards with its position; for drivers that pull and acknowledge themselves (e.g.
+ * holding a time window of messages until a file is written), `runSink` for all others.
+ */
+export async function openSinkConsumer(
+  ctx: ConnectorContext<{ source: SinkSource }>,
+  options: RunSinkOptions = {},
+): Promise<Consumer> {
+  const { source } = ctx.config;
+  const stream = STREAMS[source.stream];
+  const durable = sinkConsumerName(ctx.id);
+  const filter = `${source.stream}.${ctx.tenant}.${source.filter}`;
+  const jsm = await jetstreamManager(ctx.nats.nc);
+  const limits = {
+    ack_wait: nanos(options.ackWaitMs ?? 120_000),
+    max_ack_pending: options.maxAckPending ?? source.batchSize * 4,
+  };
+  await jsm.consumers
+    .add(stream, {
+      durable_name: durable,
+      filter_subject: filter,
+      ack_policy: AckPolicy.Explicit,
+      max_deliver: -1,
+      ...limits,
+      ...(source.from === 'all'
+        ? { deliver_policy: DeliverPolicy.All }
+        : options.startTime
+          ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: options.startTime }
+          : { deliver_policy: DeliverPolicy.New }),
+    })
+    .catch(async (error: unknown) => {
+      // Exists (an earlier run): keep its position, follow a changed filter.
+      if (!/already in use|exists/i.test((error as Error).message)) throw error;
+      await jsm.consumers.update(stream, durable, { filter_subject: filter, ...limits });
+    });
+  return jetstream(ctx.nats.nc).consumers.get(stream, durable);
+}
 
 /**
  * Runs a sink: a durable JetStream consumer of the tenant's subjects, handing batches to
@@ -64,33 +118,13 @@ export const sinkConsumerName = (id: string): string => `connector-${id}`;
 export async function runSink(
   ctx: ConnectorContext<{ source: SinkSource }>,
   deliver: (messages: SinkMessage[]) => Promise<void>,
+  options: RunSinkOptions = {},
 ): Promise<void> {
   const { source } = ctx.config;
-  const stream = STREAMS[source.stream];
-  const durable = sinkConsumerName(ctx.id);
   const filter = `${source.stream}.${ctx.tenant}.${source.filter}`;
   while (!ctx.signal.aborted) {
     try {
-      const jsm = await jetstreamManager(ctx.nats.nc);
-      const config = {
-        durable_name: durable,
-        filter_subject: filter,
-        ack_policy: AckPolicy.Explicit,
-        ack_wait: nanos(120_000),
-        max_deliver: -1,
-        max_ack_pending: source.batchSize * 4,
-      };
-      await jsm.consumers
-        .add(stream, {
-          ...config,
-          deliver_policy: source.from === 'all' ? DeliverPolicy.All : DeliverPolicy.New,
-        })
-        .catch(async (error: unknown) => {
-          // Exists (an earlier run): keep its position, follow a changed filter.
-          if (!/already in use|exists/i.test((error as Error).message)) throw error;
-          await jsm.consumers.update(stream, durable, { filter_subject: filter });
-        });
-      const consumer = await jetstream(ctx.nats.nc).consumers.get(stream, durable);
+      const consumer = await openSinkConsumer(ctx, options);
       while (!ctx.signal.aborted && ctx.isLeader()) {
         const batch: JsMsg[] = [];
         const fetched = await consumer.fetch({ max_messages: source.batchSize, expires: 1_000 });
@@ -121,6 +155,7 @@ async function deliverBatch(
         headers: message.headers,
         seq: message.seq,
         deliveryCount: message.info.deliveryCount,
+        working: () => message.working(),
       })),
     );
     for (const message of batch) message.ack();

@@ -1,10 +1,13 @@
 import type { ConnectorDriver } from './connector.driver';
 import { amqpSinkDriver } from './drivers/amqp/amqp-sink.driver';
 import { amqpSourceDriver } from './drivers/amqp/amqp-source.driver';
+import { fileImportDriver } from './drivers/file-import/file-import.driver';
 import { httpPollerDriver } from './drivers/http-poller/http-poller.driver';
 import { mqttSinkDriver } from './drivers/mqtt-sink/mqtt-sink.driver';
 import { mqttSourceDriver } from './drivers/mqtt-source/mqtt-source.driver';
+import { objectBatchSinkDriver } from './drivers/object-batch-sink/object-batch-sink.driver';
 import { opcuaSourceDriver } from './drivers/opcua-source/opcua-source.driver';
+import { parquetExportDriver } from './drivers/parquet-export/parquet-export.driver';
 import { webhookSinkDriver } from './drivers/webhook-sink/webhook-sink.driver';
 
 /**
@@ -20,6 +23,9 @@ export const CONNECTOR_DRIVERS: readonly ConnectorDriver<any>[] = [
   mqttSinkDriver,
   amqpSourceDriver,
   amqpSinkDriver,
+  fileImportDriver,
+  objectBatchSinkDriver,
+  parquetExportDriver,
 ];
 
 export function connectorDriver(type: string): ConnectorDriver | undefined {

@@ -8,7 +8,7 @@ import type { IngestConfig } from '../app.config';
 import { IngestService } from '../telemetry/ingest.service';
 import { NatsClient } from '@iotwins/messaging';
 import { ConnectorSecrets } from './connector-secrets';
-import type { ConnectorDriver } from './connector.driver';
+import type { CheckTarget, ConnectorDriver } from './connector.driver';
 import { MappingError, mapDocument, mappingSyntaxError } from './connector.mapping';
 import {
   type CreateConnectorInput,
@@ -31,7 +31,7 @@ export class ConnectorsService {
     private readonly repository: ConnectorsRepository,
     private readonly ingest: IngestService,
     private readonly nats: NatsClient,
-    @Inject(APP_CONFIG) config: IngestConfig,
+    @Inject(APP_CONFIG) private readonly config: IngestConfig,
   ) {
     this.secrets = new ConnectorSecrets(config.CONNECTORS_SECRET_KEY);
   }
@@ -39,7 +39,7 @@ export class ConnectorsService {
   async create(tenant: string, input: CreateConnectorInput): Promise<Record<string, unknown>> {
     assertSubjectToken('tenant', tenant);
     const driver = driverOrProblem(input.type);
-    const config = validConfig(driver, input.config);
+    const config = await validConfig(driver, input.config, this.target(tenant));
     const id = randomUUID();
     const now = new Date().toISOString();
     const connector: StoredConnector = {
@@ -77,7 +77,7 @@ export class ConnectorsService {
     let moved = false;
     if (input.config !== undefined) {
       const driver = driverOrProblem(connector.type);
-      const config = validConfig(driver, input.config);
+      const config = await validConfig(driver, input.config, this.target(tenant));
       next.config = this.secrets.sealConfig(config, tenant, id);
       const before = driver.configSchema.safeParse(connector.config);
       moved = !before.success || (driver.movesCursor?.(before.data, config) ?? false);
@@ -145,6 +145,10 @@ export class ConnectorsService {
     }
   }
 
+  private target(tenant: string): CheckTarget {
+    return { tenant, nats: this.nats, settings: this.config };
+  }
+
   private async save(connector: StoredConnector, revision: number): Promise<void> {
     try {
       await this.repository.update(connector, revision);
@@ -195,10 +199,14 @@ function driverOrProblem(type: string): ConnectorDriver {
 }
 
 /** The configuration as its driver validates it, or a 400 naming every wrong field. */
-function validConfig<C>(driver: ConnectorDriver<C>, input: unknown): C {
+async function validConfig<C>(
+  driver: ConnectorDriver<C>,
+  input: unknown,
+  target: CheckTarget,
+): Promise<C> {
   const parsed = driver.configSchema.safeParse(input);
   const problems = parsed.success
-    ? (driver.check?.(parsed.data) ?? [])
+    ? ((await driver.check?.(parsed.data, target)) ?? [])
     : problemItems(parsed.error, ['config']);
   if (!parsed.success || problems.length > 0) throw invalidInput('connector', problems, INVALID);
   return parsed.data;

@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 /**
  * Each logical bucket of a tenant is one MinIO bucket named t<10 hex of sha256(tenant)>-<name>,
  * so no name a caller can send leads into another tenant's buckets: the prefix comes from the
@@ -28,12 +26,5 @@ export function bucketNameProblem(name: string): string | undefined {
   return undefined;
 }
 
-/** The prefix every MinIO bucket of this tenant carries. */
-export function tenantBucketPrefix(tenant: string): string {
-  return `t${createHash('sha256').update(tenant, 'utf8').digest('hex').slice(0, 10)}-`;
-}
-
-/** The MinIO bucket that holds a tenant's logical bucket; the name must be valid. */
-export function physicalBucketName(tenant: string, name: string): string {
-  return tenantBucketPrefix(tenant) + name;
-}
+// The tenant prefix is shared with ingest's file connectors, so it lives in libs/storage.
+export { physicalBucketName, tenantBucketPrefix } from '@iotwins/storage';

@@ -83,6 +83,14 @@ helm.sh/chart: {{ printf "%s-%s" .top.Chart.Name .top.Chart.Version | replace "+
 {{- if has "connectors" .uses -}}
 {{- $_ := set $env "CONNECTORS_ENABLED" (toString $v.connectors.enabled) -}}
 {{- $_ := set $env "CONNECTORS_LEASE_SECONDS" (toString $v.connectors.leaseSeconds) -}}
+{{- /* File connectors: the tenants' buckets and the tenant readers of InfluxDB. */ -}}
+{{- if and $v.connectors.files $v.connectors.files.enabled -}}
+{{- $_ := set $env "S3_ENDPOINT" $g.s3.endpoint -}}
+{{- $_ := set $env "CONNECTORS_S3_ACCESS_KEY" $v.connectors.files.s3AccessKey -}}
+{{- $_ := set $env "CONNECTORS_FILE_MAX_BYTES" (toString (int64 $v.connectors.files.maxFileBytes)) -}}
+{{- $_ := set $env "CONNECTORS_EXPORT_MAX_POINTS" (toString (int64 $v.connectors.files.exportMaxPoints)) -}}
+{{- $_ := set $env "INFLUX_URL" $g.influxdb.url -}}
+{{- end -}}
 {{- end -}}
 {{- if has "mqtt" .uses -}}
 {{- $_ := set $env "MQTT_ENABLED" (toString $g.mqtt.enabled) -}}
@@ -129,6 +137,10 @@ helm.sh/chart: {{ printf "%s-%s" .top.Chart.Name .top.Chart.Version | replace "+
 {{- /* Unset, connectors that hold credentials are refused (docs/connectors.md). */ -}}
 {{- if and (has "connectors" .uses) $v.connectors.secretKeySecret.name -}}
 {{- $_ := set $refs "CONNECTORS_SECRET_KEY" $v.connectors.secretKeySecret -}}
+{{- end -}}
+{{- if and (has "connectors" .uses) $v.connectors.files $v.connectors.files.enabled -}}
+{{- if $v.connectors.files.s3SecretKeySecret.name }}{{ $_ := set $refs "CONNECTORS_S3_SECRET_KEY" $v.connectors.files.s3SecretKeySecret }}{{ end -}}
+{{- if $v.connectors.files.readerSecretSecret.name }}{{ $_ := set $refs "TIMESERIES_READER_SECRET" $v.connectors.files.readerSecretSecret }}{{ end -}}
 {{- end -}}
 {{- with include "iotwins.metricsTokenSecret" . }}{{ $_ := set $refs "METRICS_TOKEN" (fromJson .) }}{{ end -}}
 {{- range $name, $ref := $v.secretEnv }}{{ $_ := set $refs $name $ref }}{{ end -}}
