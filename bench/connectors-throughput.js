@@ -3,16 +3,13 @@
 //   (a) HTTP ingest: line protocol POSTed to /write, the baseline;
 //   (b) AMQP source: the same points published as messages into RabbitMQ, read by an
 //       amqp-source connector (ack after JetStream stored them), written by timeseries;
-//   (c) Parquet import: measured by bench/connectors-parquet.js when that file exists; it
-//       exports `async function measureParquetImport(env)` with `env` as built in main()
-//       below, and returns `{ points, seconds }` (or a line of text to print as it is).
+//   (c) Parquet import: measured by bench/connectors-parquet.js (`measureParquetImport(env)`,
+//       `env` as built in main()): one Parquet file of the same number of points.
 // Queryable = `SELECT count(v)` of the run's measurement reaches the points sent.
 // Needs the backing services with RabbitMQ (bash scripts/services.sh up) and built apps.
 // Usage: node bench/connectors-throughput.js [--points 1000000] [--batch 5000]
 //        [--inflight 4] [--message-points 100] [--prefetch 200]
 require('reflect-metadata');
-const { existsSync } = require('node:fs');
-const { resolve } = require('node:path');
 const { performance } = require('node:perf_hooks');
 const { parseArgs } = require('node:util');
 const amqp = require('amqplib');
@@ -175,14 +172,16 @@ async function main() {
     `connectors benchmark: ${POINTS.toLocaleString('en')} points per path, sent -> queryable in InfluxDB`,
   );
   const overrides = { INGEST_RATE_LIMIT_POINTS_PER_SECOND: '0', MQTT_ENABLED: 'false' };
-  const [ingest, timeseries] = await Promise.all([
+  // The objectstore's object-created events drive the Parquet import (c).
+  const [ingest, timeseries, objectstore] = await Promise.all([
     startAppProcess('ingest', overrides),
     startAppProcess('timeseries'),
+    startAppProcess('objectstore'),
   ]);
   try {
     const token = await tokens.gatewayA();
     /** What every measurement gets, the Parquet one included. */
-    const run = { ingest, timeseries, token, env, points: POINTS, stored, queryable };
+    const run = { ingest, timeseries, objectstore, token, env, points: POINTS, stored, queryable };
     const http = await httpIngest(run);
     console.log(
       `(a) HTTP POST /write -> queryable (batches of ${BATCH}, ${INFLIGHT} in flight):      ${fmt(http)}`,
@@ -192,20 +191,16 @@ async function main() {
       `(b) RabbitMQ -> amqp-source -> queryable (${MESSAGE_POINTS} points/message, prefetch ${PREFETCH}): ${fmt(viaAmqp)}; ` +
         `publishing took ${viaAmqp.publishSeconds.toFixed(1)} s; b / a = ${(http.seconds / viaAmqp.seconds).toFixed(2)}`,
     );
-    const parquetBench = resolve(__dirname, 'connectors-parquet.js');
-    if (existsSync(parquetBench)) {
-      const { measureParquetImport } = require(parquetBench);
+    {
+      const { measureParquetImport } = require('./connectors-parquet');
       const parquet = await measureParquetImport(run);
       console.log(
-        typeof parquet === 'string'
-          ? parquet
-          : `(c) Parquet import -> queryable:                                   ${fmt(parquet)}`,
+        `(c) Parquet file into an import folder -> file-import -> queryable:  ${fmt({ points: parquet.points, seconds: parquet.queryableSeconds })}; ` +
+          `${(parquet.fileBytes / 1e6).toFixed(1)} MB file, import report after ${parquet.reportSeconds.toFixed(1)} s; c / a = ${(http.seconds / parquet.queryableSeconds).toFixed(2)}`,
       );
-    } else {
-      console.log('(c) Parquet import: not measured (bench/connectors-parquet.js is not there)');
     }
   } finally {
-    await Promise.all([ingest.stop(), timeseries.stop()]);
+    await Promise.all([ingest.stop(), timeseries.stop(), objectstore.stop()]);
   }
 }
 
