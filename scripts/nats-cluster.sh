@@ -11,14 +11,14 @@
 #
 # Each node runs deploy/nats/nats.conf (the same users and settings as the single server)
 # plus a cluster block. Ports: client NATS_CLUSTER_BASE_PORT+N, routes +10+N, monitoring
-# +20+N (base 34220 by default, apart from local.env and the private stacks' 1xxxx/2xxxx).
+# +20+N (base 31220 by default: below the kernel's ephemeral ports, 32768 and up, which outgoing connections may hold).
 # Data and logs live under $NATS_CLUSTER_DIR (default $IOTWINS_DATA_DIR/nats-cluster).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/go-tools.sh"
 load_local_env
 
-BASE="${NATS_CLUSTER_BASE_PORT:-34220}"
+BASE="${NATS_CLUSTER_BASE_PORT:-31220}"
 DIR="${NATS_CLUSTER_DIR:-$IOTWINS_DATA_DIR/nats-cluster}"
 NODES=(1 2 3)
 

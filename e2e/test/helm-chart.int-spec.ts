@@ -425,6 +425,22 @@ describe('the charts under deploy/helm', () => {
     expect(egressPorts('demo-objectstore')).toEqual([4222, 8080, 9000]);
     expect(egressPorts('demo-model-registry')).toEqual([4222, 8080, 9000, 27017]);
     expect(egressPorts('demo-retrainer')).toEqual([4222, 5432, 8080]);
+    // Ingest's file connectors also reach MinIO and InfluxDB (as tenant readers).
+    const withFiles = manifests(
+      template(helm, UMBRELLA, {
+        values: [PRODUCTION_VALUES],
+        sets: ['ingest.connectors.files.enabled=true'],
+      }),
+    );
+    const filesEgress = (
+      named(withFiles, 'NetworkPolicy', 'demo-ingest')!.spec as {
+        egress: { ports: { port: number }[] }[];
+      }
+    ).egress
+      .flatMap((rule) => rule.ports.map((port) => port.port))
+      .filter((port) => port !== 53)
+      .sort((a, b) => a - b);
+    expect(filesEgress).toEqual([4222, 6379, 8080, 8086, 8883, 9000]);
     const influx = policies.filter((policy) => {
       const selector = (policy.spec as { podSelector: { matchLabels: Record<string, string> } })
         .podSelector;

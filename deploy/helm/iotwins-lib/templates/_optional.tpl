@@ -207,8 +207,13 @@ spec:
     - ports:
         - { port: 53, protocol: UDP }
         - { port: 53, protocol: TCP }
+    {{- /* Ingest's file connectors read and write MinIO and read InfluxDB (as tenant readers). */}}
+    {{- $reaches := $ctx.uses }}
+    {{- if and (has "connectors" $ctx.uses) $v.connectors.files $v.connectors.files.enabled }}
+    {{- $reaches = concat $ctx.uses (list "s3" "influxdb") }}
+    {{- end }}
     {{- range $backend := list "nats" "keycloak" "redis" "mqtt" "influxdb" "s3" "mongodb" "postgresql" }}
-    {{- if has $backend $ctx.uses }}
+    {{- if has $backend $reaches }}
     {{- $np := (index $g $backend).networkPolicy }}
     - ports:
         {{- range $np.ports }}

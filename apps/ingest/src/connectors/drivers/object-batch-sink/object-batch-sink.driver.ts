@@ -154,7 +154,7 @@ async function flush(
         client,
         physical,
         key,
-        encodePoints(points, config.format, measurement),
+        await encodePoints(points, config.format, measurement),
         ctx.settings.CONNECTORS_FILE_MAX_BYTES,
       );
       ctx.count({ pointsWritten: points.length });

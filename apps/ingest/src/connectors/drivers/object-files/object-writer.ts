@@ -10,17 +10,17 @@ import { writeParquet } from './parquet.io';
 import { pointsToCsv } from './points-csv';
 
 /** The bytes of a file of one measurement's points, as Parquet or CSV. */
-export function encodePoints(
+export async function encodePoints(
   points: readonly Point[],
   format: 'parquet' | 'csv',
   measurement: string,
-): { body: Buffer; contentType: string } {
+): Promise<{ body: Buffer; contentType: string }> {
   const { tagKeys, fields } = columnsOf(points);
   if (format === 'csv')
     return { body: Buffer.from(pointsToCsv(points, tagKeys, fields)), contentType: 'text/csv' };
   const { schema, columns } = pointsToColumns(points, tagKeys, fields, false);
   return {
-    body: writeParquet(schema, columns, {
+    body: await writeParquet(schema, columns, {
       [MEASUREMENT_METADATA_KEY]: measurement,
       [TAGS_METADATA_KEY]: JSON.stringify(tagKeys),
     }),

@@ -1,13 +1,14 @@
 import type { Client } from 'minio';
-import {
-  cachedAsyncBuffer,
-  parquetMetadataAsync,
-  parquetReadObjects,
-  type AsyncBuffer,
-  type FileMetaData,
-} from 'hyparquet';
-import { parquetWriteBuffer } from 'hyparquet-writer';
+import type { AsyncBuffer, FileMetaData } from 'hyparquet';
 import type { ParquetColumnInfo, ParquetSchemaLeaf } from './parquet-points';
+
+/**
+ * hyparquet and hyparquet-writer are ES modules only: loaded on first use (Node requires ES
+ * modules since 20.19), so nothing else in ingest, nor a spec that loads its modules in Jest,
+ * depends on them.
+ */
+const hyparquet = () => import('hyparquet');
+const hyparquetWriter = () => import('hyparquet-writer');
 
 /** Timestamps as nanoseconds (bigint), whatever unit the file stores them in. */
 const NANOSECOND_PARSERS = {
@@ -43,6 +44,7 @@ export class S3ParquetFile {
         return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
       },
     };
+    const { cachedAsyncBuffer, parquetMetadataAsync } = await hyparquet();
     const file = cachedAsyncBuffer(raw);
     return new S3ParquetFile(file, await parquetMetadataAsync(file));
   }
@@ -79,7 +81,8 @@ export class S3ParquetFile {
     });
   }
 
-  read(rowStart: number, rowEnd: number): Promise<Record<string, unknown>[]> {
+  async read(rowStart: number, rowEnd: number): Promise<Record<string, unknown>[]> {
+    const { parquetReadObjects } = await hyparquet();
     return parquetReadObjects({
       file: this.file,
       metadata: this.metadata,
@@ -100,11 +103,12 @@ function descendants(elements: readonly { num_children?: number }[], index: numb
 }
 
 /** One Parquet file (snappy) of the given columns. */
-export function writeParquet(
+export async function writeParquet(
   schema: ParquetSchemaLeaf[],
   columns: { name: string; data: unknown[] }[],
   keyValues: Record<string, string>,
-): Buffer {
+): Promise<Buffer> {
+  const { parquetWriteBuffer } = await hyparquetWriter();
   const buffer = parquetWriteBuffer({
     // The writer takes column arrays of the types the schema names (bigint for INT64).
     columnData: columns.map((column) => ({ name: column.name, data: column.data as never })),

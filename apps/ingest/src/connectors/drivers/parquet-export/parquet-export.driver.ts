@@ -74,7 +74,7 @@ export const parquetExportDriver: ConnectorDriver<ParquetExportConfig> = {
         await s3.client(),
         physical,
         key,
-        encodePoints(points, 'parquet', config.measurement),
+        await encodePoints(points, 'parquet', config.measurement),
         settings.CONNECTORS_FILE_MAX_BYTES,
       );
       await ctx.saveCursor({
