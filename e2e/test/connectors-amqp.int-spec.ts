@@ -3,13 +3,15 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { connect as connectNats } from '@nats-io/transport-node';
 import type { ChannelModel, Channel } from 'amqplib';
 import {
+  type AppProcess,
+  callJsonApi,
+  createdConnectorId,
   freePort,
   requireEnv,
   startAppProcess,
   tokens,
   uniqueName,
   waitFor,
-  type AppProcess,
 } from '@iotwins/testing';
 import {
   brokerConfig,
@@ -79,26 +81,11 @@ describe('connectors: AMQP 0-9-1 source and sink (RabbitMQ) through ingest -> Je
     await Promise.all([ingestA?.stop(), ingestB?.stop(), ingestC?.stop(), timeseries?.stop()]);
   });
 
-  const call = async (
-    app: AppProcess,
-    method: string,
-    path: string,
-    body?: unknown,
-    // Bodies of many shapes, each checked by the expectations that read it.
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  ): Promise<{ status: number; body: any }> => {
-    const response = await fetch(`${app.baseUrl}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (method === 'POST' && path === '/v1/connectors' && response.status === 201)
-      created.push((JSON.parse(text) as { id: string }).id);
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  const call = async (app: AppProcess, method: string, path: string, body?: unknown) => {
+    const answer = await callJsonApi(app.baseUrl, token, method, path, body);
+    const id = createdConnectorId(method, path, answer);
+    if (id) created.push(id);
+    return answer;
   };
 
   const createConnector = async (type: string, config: unknown, name = uniqueName(type)) => {

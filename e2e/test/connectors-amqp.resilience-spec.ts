@@ -3,13 +3,14 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { connect as connectNats } from '@nats-io/transport-node';
 import type { Channel, ChannelModel } from 'amqplib';
 import {
+  type AppProcess,
+  callJsonApi,
   requireEnv,
   services,
   startAppProcess,
   tokens,
   uniqueName,
   waitFor,
-  type AppProcess,
 } from '@iotwins/testing';
 import { brokerConfig, connectBroker } from './connectors-amqp.fixture';
 
@@ -65,19 +66,8 @@ describe('AMQP connectors across a RabbitMQ restart', () => {
     await Promise.all([ingest?.stop(), timeseries?.stop()]);
   }, 120_000);
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- bodies checked by the callers
-  const call = async (method: string, path: string, body?: unknown): Promise<any> => {
-    const response = await fetch(`${ingest.baseUrl}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return text ? JSON.parse(text) : undefined;
-  };
+  const call = async (method: string, path: string, body?: unknown) =>
+    (await callJsonApi(ingest.baseUrl, token, method, path, body)).body;
   const create = async (type: string, config: unknown): Promise<string> => {
     const { id } = (await call('POST', '/v1/connectors', {
       name: uniqueName(type),

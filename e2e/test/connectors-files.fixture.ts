@@ -1,4 +1,13 @@
-import { startAppProcess, tokens, uniqueName, waitFor, type AppProcess } from '@iotwins/testing';
+import {
+  callJsonApi,
+  createdConnectorId,
+  startAppProcess,
+  tokens,
+  uniqueName,
+  waitFor,
+  type ApiAnswer,
+  type AppProcess,
+} from '@iotwins/testing';
 
 /** A short lease, so a restarted ingest takes the connectors of a killed one over quickly. */
 const INGEST_ENV = { CONNECTORS_LEASE_SECONDS: '2' };
@@ -44,27 +53,11 @@ export class FilesPlatform {
     path: string,
     body?: unknown,
     token = this.token,
-    // Bodies of many shapes, each checked by the expectations that read it.
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  ): Promise<{ status: number; body: any }> {
-    const response = await fetch(`${app.baseUrl}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (method === 'POST' && path.startsWith('/v1/connectors') && response.status === 201)
-      this.created.push((JSON.parse(text) as { id: string }).id);
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      // not JSON: kept as text
-    }
-    return { status: response.status, body: parsed };
+  ): Promise<ApiAnswer> {
+    const answer = await callJsonApi(app.baseUrl, token, method, path, body);
+    const id = createdConnectorId(method, path, answer);
+    if (id) this.created.push(id);
+    return answer;
   }
 
   /** A new bucket of tenant-a the whole tenant may write (as file connectors require). */

@@ -1,15 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
-import { repoRoot, waitFor, type AppProcess } from '@iotwins/testing';
+import {
+  callJsonApi,
+  createdConnectorId,
+  repoRoot,
+  waitFor,
+  type ApiAnswer,
+  type AppProcess,
+} from '@iotwins/testing';
+
+export type { ApiAnswer };
 
 /**
  * Shared by the OPC-UA and external MQTT connector specs: the connectors API of an ingest
  * process, the query API of timeseries, and the simulated machine tool (node-opcua's server).
  */
-
-// Bodies of many shapes, each checked by the expectations that read it.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type ApiAnswer = { status: number; body: any };
 
 export class ConnectorsApi {
   /** Connectors created through this client: removed by `removeAll` even when a test failed. */
@@ -21,18 +26,10 @@ export class ConnectorsApi {
   ) {}
 
   async call(method: string, path: string, body?: unknown): Promise<ApiAnswer> {
-    const response = await fetch(`${this.app.baseUrl}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${this.token()}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (method === 'POST' && path === '/v1/connectors' && response.status === 201)
-      this.created.push((JSON.parse(text) as { id: string }).id);
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    const answer = await callJsonApi(this.app.baseUrl, this.token(), method, path, body);
+    const id = createdConnectorId(method, path, answer);
+    if (id) this.created.push(id);
+    return answer;
   }
 
   create(name: string, type: string, config: unknown): Promise<ApiAnswer> {

@@ -5,12 +5,14 @@ import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { verifyWebhook } from '@iotwins/http';
 import {
+  type AppProcess,
+  callJsonApi,
+  createdConnectorId,
   requireEnv,
   startAppProcess,
   tokens,
   uniqueName,
   waitFor,
-  type AppProcess,
 } from '@iotwins/testing';
 
 /**
@@ -105,26 +107,11 @@ describe('connectors: webhook sink', () => {
     }
   });
 
-  const call = async (
-    method: string,
-    path: string,
-    body?: unknown,
-    token = tokenA,
-    // Bodies of many shapes, each checked by the expectations that read it.
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  ): Promise<{ status: number; body: any }> => {
-    const response = await fetch(`${ingest.baseUrl}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (method === 'POST' && path === '/v1/connectors' && response.status === 201)
-      created.push((JSON.parse(text) as { id: string }).id);
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  const call = async (method: string, path: string, body?: unknown, token = tokenA) => {
+    const answer = await callJsonApi(ingest.baseUrl, token, method, path, body);
+    const id = createdConnectorId(method, path, answer);
+    if (id) created.push(id);
+    return answer;
   };
 
   const write = async (lines: string[], token = tokenA): Promise<void> => {

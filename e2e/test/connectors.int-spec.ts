@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startAppProcess, tokens, uniqueName, waitFor, type AppProcess } from '@iotwins/testing';
+import {
+  type AppProcess,
+  callJsonApi,
+  createdConnectorId,
+  startAppProcess,
+  tokens,
+  uniqueName,
+  waitFor,
+} from '@iotwins/testing';
 
 /**
  * The HTTP poller connector end to end: a local JSON API with paging and ETags, two ingest
@@ -107,26 +115,11 @@ describe('connectors: HTTP poller through ingest -> JetStream -> timeseries', ()
     await new Promise((done) => api?.server.close(done));
   });
 
-  const call = async (
-    app: AppProcess,
-    method: string,
-    path: string,
-    body?: unknown,
-    // Bodies of many shapes, each checked by the expectations that read it.
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  ): Promise<{ status: number; body: any }> => {
-    const response = await fetch(`${app.baseUrl}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (method === 'POST' && path === '/v1/connectors' && response.status === 201)
-      created.push((JSON.parse(text) as { id: string }).id);
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  const call = async (app: AppProcess, method: string, path: string, body?: unknown) => {
+    const answer = await callJsonApi(app.baseUrl, token, method, path, body);
+    const id = createdConnectorId(method, path, answer);
+    if (id) created.push(id);
+    return answer;
   };
 
   const pollerConfig = (measurement: string, apiToken = API_TOKEN) => ({

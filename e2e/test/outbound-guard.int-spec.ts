@@ -1,12 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  type AppProcess,
+  callJsonApi,
+  createdConnectorId,
   requireEnv,
   startAppProcess,
   tokens,
   uniqueName,
   waitFor,
-  type AppProcess,
 } from '@iotwins/testing';
 
 /**
@@ -51,20 +53,11 @@ describe('outbound guard: tenant-chosen URLs cannot reach internal addresses', (
     await new Promise((done) => plantApi?.close(done));
   });
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- bodies checked by each test
-  const call = async (method: string, path: string, body?: unknown): Promise<any> => {
-    const response = await fetch(`${ingest.baseUrl}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    const parsed = text ? JSON.parse(text) : undefined;
-    if (method === 'POST' && response.status === 201) created.push(parsed.id);
-    return parsed;
+  const call = async (method: string, path: string, body?: unknown) => {
+    const answer = await callJsonApi(ingest.baseUrl, token, method, path, body);
+    const id = createdConnectorId(method, path, answer);
+    if (id) created.push(id);
+    return answer.body;
   };
 
   /** A poller of `url` storing whatever numbers it finds as `measurement`. */

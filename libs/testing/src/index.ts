@@ -25,3 +25,4 @@ export {
   type GrafanaDashboard,
   type GrafanaPanel,
 } from './grafana-dashboards';
+export { callJsonApi, createdConnectorId, type ApiAnswer } from './json-api';
