@@ -39,6 +39,9 @@ export const sinkSourceSchema = z
   .strict();
 export type SinkSource = z.infer<typeof sinkSourceSchema>;
 
+/** `config.source` of a sink: every field at its default when left out. */
+export const sinkSourceField = sinkSourceSchema.default(sinkSourceSchema.parse({}));
+
 export interface SinkMessage {
   subject: string;
   data: Uint8Array;

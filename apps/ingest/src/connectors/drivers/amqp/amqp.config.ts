@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { secretField } from '../../connector.secret-field';
-import { sinkSourceSchema } from '../../connector.sink';
+import { sinkSourceField } from '../../connector.sink';
 import { routingKeyTemplateProblem } from './amqp-routing-key';
 
 /** An AMQP 0-9-1 name (queue, exchange): RabbitMQ takes up to 255 bytes of UTF-8. */
@@ -105,14 +105,7 @@ export const amqpSinkConfigSchema = z
     persistent: z.boolean().default(true),
     /** Seconds to wait for the broker's confirms of a batch before it counts as failed. */
     confirmTimeoutSeconds: z.number().int().min(1).max(300).default(30),
-    source: sinkSourceSchema.default({
-      stream: 'telemetry',
-      filter: '>',
-      from: 'new',
-      batchSize: 100,
-      maxDeliveries: 8,
-      retryDelaySeconds: 1,
-    }),
+    source: sinkSourceField,
   })
   .strict();
 export type AmqpSinkConfig = z.infer<typeof amqpSinkConfigSchema>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ConfigProblem } from '../../connector.driver';
-import { sinkSourceSchema } from '../../connector.sink';
+import { sinkSourceField } from '../../connector.sink';
 import { mqttBrokerFields, mqttBrokerProblems } from '../mqtt-source/mqtt-broker';
 import { topicTemplateProblem } from './mqtt-sink.topic';
 
@@ -8,14 +8,7 @@ export const mqttSinkConfigSchema = z
   .object({
     ...mqttBrokerFields,
     /** The tenant's telemetry or events this sink delivers. */
-    source: sinkSourceSchema.default({
-      stream: 'telemetry',
-      filter: '>',
-      from: 'new',
-      batchSize: 100,
-      maxDeliveries: 8,
-      retryDelaySeconds: 1,
-    }),
+    source: sinkSourceField,
     /** Topic of each message, e.g. `iotwins/{tenant}/{measurement}` (see mqtt-sink.topic). */
     topic: z.string().min(1).max(1024),
     /** Telemetry as stored (`line-protocol`, the default) or as JSON points; events are JSON. */

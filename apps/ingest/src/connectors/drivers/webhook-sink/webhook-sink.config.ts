@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { secretField } from '../../connector.secret-field';
-import { sinkSourceSchema } from '../../connector.sink';
+import { sinkSourceField } from '../../connector.sink';
 import { httpUrl } from '../http-poller/http-poller.config';
 
 export const webhookSinkConfigSchema = z
   .object({
-    source: sinkSourceSchema.default(sinkSourceSchema.parse({})),
+    source: sinkSourceField,
     url: httpUrl,
     /** The HMAC-SHA256 key the receiver verifies `x-iotwins-signature` with. */
     secret: secretField,
