@@ -292,4 +292,35 @@ describe('connectors: HTTP poller through ingest -> JetStream -> timeseries', ()
     expect(final.pointsWritten).toBeLessThanOrEqual(47 + PAGE_SIZE);
     await call(survivor, 'DELETE', `/v1/connectors/${id}`);
   }, 150_000);
+
+  it('reports a mapping that gives no points from the pages as failing, with the reason', async () => {
+    if (api.records.length === 0) api.add(3);
+    // The replica the test before did not kill.
+    const alive = [ingestA, ingestB].find(
+      (app) => app.process.exitCode === null && app.process.signalCode === null,
+    )!;
+    const created = await call(alive, 'POST', '/v1/connectors', {
+      name: uniqueName('wrong-mapping'),
+      type: 'http-poller',
+      // "record" for "records": valid JSONata that matches nothing in the pages.
+      config: {
+        ...pollerConfig(uniqueName('never')),
+        mapping: mapping.replace('records.', 'record.'),
+      },
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a connector status, checked below
+    let status: any;
+    await waitFor('a failing status', async () => {
+      status = (await call(alive, 'GET', `/v1/connectors/${id}`)).body.status;
+      return status.state === 'failing';
+    }).catch((error: Error) => {
+      throw new Error(`${error.message}; status ${JSON.stringify(status)}`);
+    });
+    expect(status.lastError).toBe(
+      `GET ${api.url}/records answered, but the mapping gave no points from it (nor ever before): check the mapping against a page with POST /v1/connectors/dry-run`,
+    );
+    expect(status.pointsWritten).toBe(0);
+  });
 });

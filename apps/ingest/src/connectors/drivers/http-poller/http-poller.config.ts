@@ -67,5 +67,7 @@ export const httpPollerCursorSchema = z.object({
   url: z.string().optional(),
   page: z.number().optional(),
   etag: z.string().optional(),
+  /** The mapping has given records from this API before (so an empty page is no error). */
+  mapped: z.boolean().optional(),
 });
 export type HttpPollerCursor = z.infer<typeof httpPollerCursorSchema>;

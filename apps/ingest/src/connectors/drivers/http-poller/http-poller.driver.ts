@@ -42,10 +42,13 @@ export const httpPollerDriver: ConnectorDriver<HttpPollerConfig> = {
     while (!ctx.signal.aborted) {
       try {
         const saved = httpPollerCursorSchema.safeParse((await ctx.loadCursor()) ?? {});
-        await pollOnce(config, saved.success ? saved.data : {}, {
+        // Whether the mapping ever gave a record from this API: until it has, a page that
+        // maps to nothing is far likelier a wrong mapping than an API with nothing new.
+        let mapped = saved.success && saved.data.mapped === true;
+        const outcome = await pollOnce(config, saved.success ? saved.data : {}, {
           limits: () => ctx.ingest.limits(),
           store: (points) => ctx.ingest.points(points),
-          saveCursor: (next) => ctx.saveCursor(next),
+          saveCursor: (next) => ctx.saveCursor({ ...next, mapped: mapped || undefined }),
           pageDone: async (page) => {
             ctx.count({
               recordsRead: page.recordsRead,
@@ -53,15 +56,22 @@ export const httpPollerDriver: ConnectorDriver<HttpPollerConfig> = {
               recordsRefused: page.recordsRefused,
             });
             if (page.refusal) ctx.warn(`refused ${page.refusal}`);
-            ctx.succeeded();
+            if (page.recordsRead > 0) mapped = true;
+            if (mapped) ctx.succeeded();
             await ctx.saveStatus();
           },
           authHeaders: () => authHeaders(ctx),
           stillLeader: () => ctx.isLeader() && !ctx.signal.aborted,
           fetch: ctx.fetch,
         });
-        // A poll that found nothing new (304, empty page) is a success too.
-        ctx.succeeded();
+        if (outcome.pages > 0 && !mapped) {
+          ctx.failed(
+            `${describeUrl(config.url)} answered, but the mapping gave no points from it (nor ever before): check the mapping against a page with POST /v1/connectors/dry-run`,
+          );
+        } else {
+          // A poll that found nothing new (304, an empty page after data) is a success too.
+          ctx.succeeded();
+        }
       } catch (error) {
         // Never the secret: errors name the URL without its query and the status code.
         ctx.failed((error as Error).message);
@@ -87,4 +97,10 @@ function authHeaders(ctx: ConnectorContext<HttpPollerConfig>): Record<string, st
     case 'api-key':
       return { [auth.header.toLowerCase()]: ctx.secret(auth.key) };
   }
+}
+
+/** A URL without its query string, which may carry a key. */
+function describeUrl(url: string): string {
+  const parsed = new URL(url);
+  return `GET ${parsed.origin}${parsed.pathname}`;
 }
