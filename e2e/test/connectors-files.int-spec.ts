@@ -126,16 +126,24 @@ describe('connectors: file import, Parquet export and object-batch sink on tenan
     });
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a connector view
     let view: any;
-    await waitFor('the export done', async () => {
-      view = (await platform.call(platform.ingest, 'GET', `/v1/connectors/${id}`)).body;
-      return view.status.state === 'running';
+    // On a fresh InfluxDB the tenant's reader may appear only at timeseries' next rescan (a
+    // minute): the export fails with that reason and retries until then.
+    await waitFor(
+      'the export done',
+      async () => {
+        view = (await platform.call(platform.ingest, 'GET', `/v1/connectors/${id}`)).body;
+        return view.status.state === 'running';
+      },
+      { timeoutMs: 100_000 },
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}; status ${JSON.stringify(view?.status)}`);
     });
     expect(view.status.lastError).toBe(
       `no points of ${measurement} between 2026-11-24T00:00:00Z and 2026-11-25T00:00:00Z; an empty file is written`,
     );
     const file = await platform.get(bucket, `exports/${measurement}.parquet`);
     expect(file?.subarray(0, 4).toString()).toBe('PAR1');
-  });
+  }, 150_000);
 
   it('imports CSV (ingest header rules) and reports every refused row by its line', async () => {
     const measurement = uniqueName('csv');
