@@ -1,9 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG } from '@iotwins/config';
 import type { TimeseriesConfig } from '../app.config';
 import { InfluxClient } from '../influx/influx.client';
 import { quoteIdentifier, tenantDatabase } from '../influx/influxql';
 import { influxDurationText } from './retention-duration';
+import { TenantReaders } from './tenant-readers.repository';
 
 /** Name of the retention policy the platform manages in every tenant database. */
 export const RETENTION_POLICY = 'iotwins';
@@ -15,10 +16,12 @@ export const RETENTION_POLICY = 'iotwins';
  */
 @Injectable()
 export class TenantDatabases {
+  private readonly logger = new Logger(TenantDatabases.name);
   private readonly known = new Set<string>();
 
   constructor(
     private readonly influx: InfluxClient,
+    private readonly readers: TenantReaders,
     @Inject(APP_CONFIG) private readonly config: TimeseriesConfig,
   ) {}
 
@@ -40,6 +43,11 @@ export class TenantDatabases {
       );
     }
     this.known.add(database);
+    // The tenant's read-only user comes with its database, so Grafana, /query and the export
+    // connectors can read the first points as soon as they are stored (not a rescan later).
+    await this.readers.ensure(tenant).catch((error: unknown) => {
+      this.logger.warn({ tenant, err: error }, 'tenant reader not provisioned; the rescan retries');
+    });
     return database;
   }
 
