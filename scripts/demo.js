@@ -134,7 +134,7 @@ async function connector(given) {
   const url = `http://127.0.0.1:${api.address().port}/orders`;
   const call = caller(ingest, bearer);
   const mapping =
-    'orders.{"measurement": "production", "tags": {"line": line}, "fields": {"produced": {"type": "integer", "value": produced}, "rejects": {"type": "integer", "value": rejects}}, "time": at}';
+    'orders.{"measurement": "production", "tags": {"line": line}, "fields": {"produced": {"type": "integer", "value": produced}, "rejects": rejects}, "time": at}';
   const created = await call(
     'POST',
     '/v1/connectors',
