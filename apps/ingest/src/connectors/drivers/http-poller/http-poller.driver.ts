@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConnectorContext, ConnectorDriver, ConfigProblem } from '../../connector.driver';
 import { mappingSyntaxError } from '../../connector.mapping';
+import { redactUrl } from '../../redact-url';
 import {
   httpPollerConfigSchema,
   httpPollerCursorSchema,
@@ -66,7 +67,7 @@ export const httpPollerDriver: ConnectorDriver<HttpPollerConfig> = {
         });
         if (outcome.pages > 0 && !mapped) {
           ctx.failed(
-            `${describeUrl(config.url)} answered, but the mapping gave no points from it (nor ever before): check the mapping against a page with POST /v1/connectors/dry-run`,
+            `GET ${redactUrl(config.url)} answered, but the mapping gave no points from it (nor ever before): check the mapping against a page with POST /v1/connectors/dry-run`,
           );
         } else {
           // A poll that found nothing new (304, an empty page after data) is a success too.
@@ -97,10 +98,4 @@ function authHeaders(ctx: ConnectorContext<HttpPollerConfig>): Record<string, st
     case 'api-key':
       return { [auth.header.toLowerCase()]: ctx.secret(auth.key) };
   }
-}
-
-/** A URL without its query string, which may carry a key. */
-function describeUrl(url: string): string {
-  const parsed = new URL(url);
-  return `GET ${parsed.origin}${parsed.pathname}`;
 }

@@ -3,6 +3,7 @@ import type { Point, Precision, TelemetryLimits } from '@iotwins/telemetry';
 import { describeFetchError, type OutboundFetch } from '@iotwins/http';
 import type { IngestOutcome } from '../../connector.driver';
 import { mapDocument } from '../../connector.mapping';
+import { redactUrl } from '../../redact-url';
 import type { HttpPollerConfig, HttpPollerCursor } from './http-poller.config';
 
 /** What a poll needs from the platform: time, limits, secrets, storage and the cursor store. */
@@ -67,17 +68,19 @@ export async function pollOnce(
         redirect: 'follow',
       });
     } catch (error) {
-      throw new PollError(`GET ${redact(url)} failed: ${describeFetchError(error)}`);
+      throw new PollError(`GET ${redactUrl(url)} failed: ${describeFetchError(error)}`);
     }
     if (response.status === 304) return outcome;
     if (!response.ok) {
-      throw new PollError(`GET ${redact(url)} answered ${response.status} ${response.statusText}`);
+      throw new PollError(
+        `GET ${redactUrl(url)} answered ${response.status} ${response.statusText}`,
+      );
     }
     let document: unknown;
     try {
       document = await response.json();
     } catch {
-      throw new PollError(`GET ${redact(url)} did not answer JSON`);
+      throw new PollError(`GET ${redactUrl(url)} did not answer JSON`);
     }
     outcome.pages += 1;
     const { limits, receivedAt } = ports.limits();
@@ -93,13 +96,13 @@ export async function pollOnce(
     };
     if (mapped.errors.length > 0) {
       const first = mapped.errors[0]!;
-      page.refusal = `record ${first.index} of ${redact(url)}: ${first.detail}`;
+      page.refusal = `record ${first.index} of ${redactUrl(url)}: ${first.detail}`;
     }
     if (mapped.points.length > 0) {
       const stored = await ports.store(mapped.points);
       page.pointsWritten = stored.written;
       page.recordsRefused += stored.refused;
-      if (stored.errors.length > 0) page.refusal ??= `${redact(url)}: ${stored.errors[0]}`;
+      if (stored.errors.length > 0) page.refusal ??= `${redactUrl(url)}: ${stored.errors[0]}`;
     }
     const etag = response.headers.get('etag') ?? undefined;
     const next = await nextCursor(config, cursor, url, document, mapped.records, etag);
@@ -157,12 +160,4 @@ async function nextCursor(
       return { cursor: { url: resolved }, more: true };
     }
   }
-}
-
-/** A URL without its query string, which may carry a key. */
-function redact(url: string): string {
-  const parsed = new URL(url);
-  return parsed.search
-    ? `${parsed.origin}${parsed.pathname}?…`
-    : `${parsed.origin}${parsed.pathname}`;
 }

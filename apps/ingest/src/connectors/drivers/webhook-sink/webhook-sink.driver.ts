@@ -1,6 +1,7 @@
 import { postSignedWebhook } from '@iotwins/http';
 import type { ConnectorDriver } from '../../connector.driver';
 import { removeSinkConsumer, runSink, type SinkMessage } from '../../connector.sink';
+import { redactUrl } from '../../redact-url';
 import { webhookSinkConfigSchema, type WebhookSinkConfig } from './webhook-sink.config';
 
 const decoder = new TextDecoder();
@@ -29,10 +30,8 @@ export const webhookSinkDriver: ConnectorDriver<WebhookSinkConfig> = {
         timeoutMs: config.timeoutSeconds * 1000,
       });
       if (!result.ok) {
-        // The URL without its query, which may carry a key.
-        const target = new URL(config.url);
         throw new Error(
-          `POST ${target.origin}${target.pathname} ${result.status !== undefined ? `answered ${result.status}` : `failed: ${result.error}`}`,
+          `POST ${redactUrl(config.url)} ${result.status !== undefined ? `answered ${result.status}` : `failed: ${result.error}`}`,
         );
       }
       ctx.count({ pointsWritten: delivered(messages) });
