@@ -20,3 +20,9 @@ export { JSON_BODY_LIMIT, StreamedOrJsonBodyParsers } from './streamed-or-json-b
 export { invalidInput, parseInput, pointerOf, problemItems } from './zod-input';
 export { OutboundAddressError, OutboundPolicy, parseCidr } from './outbound/outbound-policy';
 export { outboundFetch, type OutboundFetch } from './outbound/outbound-fetch';
+export {
+  nameUnsafeTextReason,
+  storeSafeText,
+  storeUnsafeStrings,
+  storeUnsafeTextReason,
+} from './text/store-safe-text';
