@@ -15,6 +15,7 @@ export {
 export { INSTANCE_SLOTS, ServerClock } from './server-clock';
 export { DEFAULT_TELEMETRY_LIMITS, type TelemetryLimits } from './telemetry-limits';
 export { PointError, checkPointLimits, checkPointShape, type PointShape } from './point.validation';
+export { MAX_SERIES_KEY_BYTES } from './series-key';
 export { scanLineProtocol, type ScannedBatch } from './line-protocol.scanner';
 export { type SerializedPoint } from './line-protocol.line-scanner';
 export { LineBatch } from './line-batch';

@@ -1,6 +1,7 @@
 import type { LineProtocolOptions } from './line-protocol.parser';
 import type { TelemetryLimits } from './telemetry-limits';
 import { checkFieldTypes, type RequestFieldTypes, type StoredFieldType } from './field-types';
+import { MAX_SERIES_KEY_BYTES } from './series-key';
 
 const COMMA = 44;
 const SPACE = 32;
@@ -8,7 +9,6 @@ const EQUALS = 61;
 const QUOTE = 34;
 const BACKSLASH = 92;
 const DOT = 46;
-const PLUS = 43;
 const MINUS = 45;
 const ZERO = 48;
 const NINE = 57;
@@ -28,6 +28,8 @@ function isDigit(code: number): boolean {
 
 /** An integer with at most 18 digits cannot leave the 64-bit range. */
 const SAFE_INTEGER_DIGITS = 18;
+/** Keys of a line compared pairwise at most; lines with more go to the full scanner. */
+const MAX_PLAIN_KEYS = 32;
 /** A float without an exponent and with fewer digits than this is finite. */
 const SAFE_FLOAT_DIGITS = 300;
 
@@ -113,9 +115,11 @@ export class PlainLineBytes {
       tags++;
     }
     if (pos >= end || body[pos] !== SPACE) return undefined;
+    const keyBytes = pos - start;
     pos++;
 
     let fields = 0;
+    let longestField = 0;
     for (;;) {
       const keyStart = pos;
       pos = this.nameEnd(pos, end);
@@ -125,6 +129,7 @@ export class PlainLineBytes {
       this.keyStarts[fields] = keyStart;
       this.keyEnds[fields] = keyEnd;
       fields++;
+      if (keyEnd - keyStart > longestField) longestField = keyEnd - keyStart;
       const valueStart = ++pos;
       while (pos < end && body[pos] !== COMMA && body[pos] !== SPACE) {
         if (!isPlain(body[pos]!)) return undefined;
@@ -137,6 +142,8 @@ export class PlainLineBytes {
       pos++;
     }
 
+    // A series key too long for InfluxDB: the full scanner says so.
+    if (keyBytes + 4 + longestField > MAX_SERIES_KEY_BYTES) return undefined;
     // A line without a timestamp is stamped with the write time, which rewrites it.
     if (pos >= end || body[pos] !== SPACE) return undefined;
     const timestampStart = ++pos;
@@ -203,6 +210,8 @@ export class PlainLineBytes {
       return false;
     }
     if (this.equals(start, end, TIME)) return false;
+    // Comparing with every key before is quadratic: wide lines take the scanner's Set instead.
+    if (count >= MAX_PLAIN_KEYS) return false;
     for (let i = 0; i < count; i++) {
       if (this.sameBytes(this.keyStarts[i]!, this.keyEnds[i]!, start, end)) return false;
     }
@@ -219,7 +228,8 @@ export class PlainLineBytes {
     const last = body[end - 1]!;
     if (last === LOWER_U) return -1;
     let pos = start;
-    if (body[pos] === MINUS || body[pos] === PLUS) pos++;
+    // Only "-" may lead a number: InfluxDB refuses "+1" ("invalid boolean").
+    if (body[pos] === MINUS) pos++;
     if (last === LOWER_I) {
       const digits = end - 1 - pos;
       if (digits < 1 || digits > SAFE_INTEGER_DIGITS) return -1;

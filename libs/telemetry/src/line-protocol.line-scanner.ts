@@ -13,7 +13,8 @@ import {
 } from './line-protocol.parser';
 import { serializePoint } from './line-protocol.serializer';
 import { INT64_MAX, INT64_MIN, UINT64_MAX, toNanoseconds } from './point';
-import { checkPointLimits, checkPointShape } from './point.validation';
+import { checkPointLimits, checkPointShape, tooManyFields, tooManyTags } from './point.validation';
+import { MAX_BYTES_PER_UNIT, MAX_SERIES_KEY_BYTES, checkSeriesKeyBytes } from './series-key';
 import { checkFieldTypes, storedFieldType, type StoredFieldType } from './field-types';
 
 /** A point ready for the store: its measurement (for routing) and its line protocol. */
@@ -62,6 +63,8 @@ function scanPlainLine(line: string, options: LineProtocolOptions): SerializedPo
   if (measurement.length === 0) throw new LineSyntaxError('missing measurement');
   const tagKeys: string[] = [];
   const tagValues: string[] = [];
+  // Keys seen, for the duplicate checks: an array while short, a set past that (linear time).
+  const seenTags = new KeySet();
   while (line.charCodeAt(pos) === 44) {
     pos += 1;
     const key = token(true, 'tag key');
@@ -71,17 +74,22 @@ function scanPlainLine(line: string, options: LineProtocolOptions): SerializedPo
     pos += 1;
     const value = token(true, 'tag value');
     if (value.length === 0) throw new LineSyntaxError(`missing tag value for tag "${key}"`);
-    if (tagKeys.includes(key)) throw new LineSyntaxError(`duplicate tag "${key}"`);
+    if (seenTags.has(key)) throw new LineSyntaxError(`duplicate tag "${key}"`);
+    if (tagKeys.length >= limits.maxTagsPerPoint) throw tooManyTags(limits);
+    seenTags.add(key);
     tagKeys.push(key);
     tagValues.push(value);
   }
   if (line.charCodeAt(pos) !== 32) throw new LineSyntaxError('missing fields');
+  const keyEnd = pos;
   pos += 1;
   // Extra spaces between sections, and repeated field keys, are the full parser's to rewrite.
   if (line.charCodeAt(pos) === 32) return undefined;
 
   const fieldKeys: string[] = [];
   const fieldTypes: StoredFieldType[] = [];
+  const seenFields = new KeySet();
+  let longestField = 0;
   let unsigned = false;
   for (;;) {
     const key = token(true, 'field key');
@@ -92,8 +100,12 @@ function scanPlainLine(line: string, options: LineProtocolOptions): SerializedPo
       );
     }
     pos += 1;
-    if (fieldKeys.includes(key)) return undefined;
+    if (seenFields.has(key)) return undefined;
+    // Counted as they are read: a line of 100,000 fields stops at the first one too many.
+    if (fieldKeys.length >= limits.maxFieldsPerPoint) throw tooManyFields(limits);
+    seenFields.add(key);
     fieldKeys.push(key);
+    if (key.length > longestField) longestField = key.length;
     const start = pos;
     while (pos < line.length && line.charCodeAt(pos) !== 44 && line.charCodeAt(pos) !== 32) pos++;
     const type = checkValue(line.slice(start, pos), key);
@@ -119,6 +131,12 @@ function scanPlainLine(line: string, options: LineProtocolOptions): SerializedPo
   }
 
   checkPointShape({ measurement, tagKeys, tagValues, fieldKeys, timestamp }, limits);
+  // No escapes here: the key is the text before the fields, as InfluxDB will read it.
+  if ((keyEnd + longestField) * MAX_BYTES_PER_UNIT + 4 > MAX_SERIES_KEY_BYTES) {
+    let longestBytes = 0;
+    for (const key of fieldKeys) longestBytes = Math.max(longestBytes, Buffer.byteLength(key));
+    checkSeriesKeyBytes(Buffer.byteLength(line.slice(0, keyEnd)), longestBytes);
+  }
   if (unsigned && limits.unsignedAsInteger) return undefined;
   if (options.fieldTypes) {
     const conflict = checkFieldTypes(
@@ -159,4 +177,19 @@ function checkValue(text: string, key: string): 'integer' | 'uinteger' | 'boolea
   if (FLOAT.test(text) && Number.isFinite(Number(text))) return 'float';
   if (FLOAT.test(text)) throw new LineSyntaxError(`float field "${key}" is out of range`);
   throw new LineSyntaxError(`invalid value "${truncate(text)}" for field "${key}"`);
+}
+
+/** Membership of a line's keys: a scan of a short list, a Set once the list grows. */
+class KeySet {
+  private readonly keys: string[] = [];
+  private set: Set<string> | undefined;
+
+  has(key: string): boolean {
+    return this.set ? this.set.has(key) : this.keys.includes(key);
+  }
+
+  add(key: string): void {
+    if (this.set) this.set.add(key);
+    else if (this.keys.push(key) > 16) this.set = new Set(this.keys);
+  }
 }

@@ -61,7 +61,7 @@ describe('parseLineProtocol', () => {
   });
 
   it('reads every boolean spelling and float form InfluxDB accepts', () => {
-    const point = one('m a=T,b=FALSE,c=True,d=f,e=-1.5e3,f=.5,g=1,h=+2.,i=1E-2 1');
+    const point = one('m a=T,b=FALSE,c=True,d=f,e=-1.5e3,f=.5,g=1,h=2.,i=1E-2 1');
     expect(point.fields).toEqual({
       a: { type: 'boolean', value: true },
       b: { type: 'boolean', value: false },
@@ -148,15 +148,17 @@ describe('parseLineProtocol', () => {
       maxPointsPerBatch: 2,
       maxStringFieldLength: 3,
     };
-    const { points, errors, truncated } = parse(
-      'm a=1,b=2,c=3 1\nm s="long" 1\nm v=1 1\nm v=2 2\nm v=3 3',
-      { limits },
-    );
-    expect(errors).toEqual([
-      { line: 1, detail: '3 fields exceed the limit of 2' },
+    const bad = parse('m a=1,b=2,c=3 1\nm s="long" 1', {
+      limits: { ...limits, maxPointsPerBatch: 5 },
+    });
+    expect(bad.errors).toEqual([
+      { line: 1, detail: 'more than 2 fields: the limit is 2' },
       { line: 2, detail: 'string field "s" is longer than 3 characters' },
     ]);
-    expect(points).toHaveLength(2);
+    // Refused lines count towards the batch limit as stored ones do.
+    const { points, errors, truncated } = parse('m v=1 1\nm x 1\nm v=2 2\nm v=3 3', { limits });
+    expect(errors).toEqual([{ line: 2, detail: 'missing fields' }]);
+    expect(points).toHaveLength(1);
     expect(truncated).toBe(true);
   });
 });

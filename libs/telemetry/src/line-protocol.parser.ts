@@ -8,7 +8,7 @@ import {
   type Precision,
 } from './point';
 import type { TelemetryLimits } from './telemetry-limits';
-import { checkPointLimits } from './point.validation';
+import { checkPointLimits, tooManyFields, tooManyTags } from './point.validation';
 import { checkFieldTypes, storedFieldType, type RequestFieldTypes } from './field-types';
 
 export interface LineError {
@@ -19,8 +19,14 @@ export interface LineError {
 
 export interface ParsedBatch {
   points: Point[];
+  /** The first maxListedErrors bad lines (all of them without that option). */
   errors: LineError[];
-  /** True when parsing stopped because the batch reached maxPointsPerBatch. */
+  /** Bad lines in all, listed or not. */
+  errorCount: number;
+  /**
+   * True when reading stopped because the body held more than maxPointsPerBatch lines,
+   * good or bad: a refused line costs as much work as a stored one, so it counts too.
+   */
   truncated: boolean;
 }
 
@@ -34,6 +40,24 @@ export interface LineProtocolOptions {
    * conflicts is refused with InfluxDB's reason. Without it, types are not checked.
    */
   fieldTypes?: RequestFieldTypes;
+  /**
+   * Bad lines listed at most (the others are only counted), so that an answer naming them
+   * stays within its transport's limit. Unset: every bad line is listed.
+   */
+  maxListedErrors?: number;
+}
+
+/** Bad lines kept for the answer, up to a bound, and counted beyond it. */
+export class LineErrors {
+  readonly listed: LineError[] = [];
+  count = 0;
+
+  constructor(private readonly max = Infinity) {}
+
+  add(line: number, detail: string): void {
+    this.count += 1;
+    if (this.listed.length < this.max) this.listed.push({ line, detail });
+  }
 }
 
 export class LineSyntaxError extends Error {}
@@ -51,8 +75,10 @@ export const BOOLEAN_VALUES: Record<string, boolean> = {
   FALSE: false,
 };
 
-export const FLOAT = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
-export const INTEGER = /^[-+]?\d+i$/;
+// InfluxDB reads a value starting with "+" as a boolean, and refuses it ("invalid boolean"):
+// a sign is allowed only as "-" in front, or in the exponent (models.scanNumber).
+export const FLOAT = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+export const INTEGER = /^-?\d+i$/;
 export const UINTEGER = /^\d+u$/;
 export const TIMESTAMP = /^-?\d+$/;
 
@@ -63,20 +89,19 @@ export const TIMESTAMP = /^-?\d+$/;
  */
 export function parseLineProtocol(body: string, options: LineProtocolOptions): ParsedBatch {
   const points: Point[] = [];
-  const errors: LineError[] = [];
+  const errors = new LineErrors(options.maxListedErrors);
   const truncated = forEachLine(body, options.limits.maxPointsPerBatch, (line, lineNumber) => {
     try {
       const point = parseLine(line, options);
       checkPointLimits(point, options.limits);
       checkLineFieldTypes(point, options);
       points.push(point);
-      return true;
     } catch (error) {
-      errors.push({ line: lineNumber, detail: (error as Error).message });
-      return false;
+      errors.add(lineNumber, (error as Error).message);
     }
+    return true;
   });
-  return { points, errors, truncated };
+  return { points, errors: errors.listed, errorCount: errors.count, truncated };
 }
 
 /**
@@ -181,6 +206,7 @@ export function parseLine(line: string, options: LineProtocolOptions): Point {
   if (measurement.length === 0) throw new LineSyntaxError('missing measurement');
 
   const tags: Record<string, string> = {};
+  let tagCount = 0;
   while (line[cursor.pos] === ',') {
     cursor.pos += 1;
     const key = readName(line, cursor, KEY_STOPS, 'tag key');
@@ -190,6 +216,8 @@ export function parseLine(line: string, options: LineProtocolOptions): Point {
     const value = readName(line, cursor, KEY_STOPS, 'tag value');
     if (value.length === 0) throw new LineSyntaxError(`missing tag value for tag "${key}"`);
     if (key in tags) throw new LineSyntaxError(`duplicate tag "${key}"`);
+    // Counted as they are read: a line of 100,000 tags stops at the first one too many.
+    if (++tagCount > options.limits.maxTagsPerPoint) throw tooManyTags(options.limits);
     tags[key] = value;
   }
   if (line[cursor.pos] !== ' ') throw new LineSyntaxError('missing fields');
@@ -200,6 +228,7 @@ export function parseLine(line: string, options: LineProtocolOptions): Point {
   let rewrite = cursor.pos > tagsEnd + 1;
 
   const fields: Record<string, FieldValue> = {};
+  let fieldCount = 0;
   for (;;) {
     const key = readName(line, cursor, KEY_STOPS, 'field key');
     if (key.length === 0) throw new LineSyntaxError('missing field key');
@@ -211,6 +240,7 @@ export function parseLine(line: string, options: LineProtocolOptions): Point {
     cursor.pos += 1;
     // A repeated field key keeps its last value, as InfluxDB does.
     if (key in fields) rewrite = true;
+    else if (++fieldCount > options.limits.maxFieldsPerPoint) throw tooManyFields(options.limits);
     fields[key] = readFieldValue(line, cursor, key);
     if (line[cursor.pos] !== ',') break;
     cursor.pos += 1;

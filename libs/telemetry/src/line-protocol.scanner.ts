@@ -2,13 +2,24 @@ import { isUtf8 } from 'node:buffer';
 import { LineBatch } from './line-batch';
 import { PlainLineBytes } from './line-protocol.byte-scanner';
 import { scanLine } from './line-protocol.line-scanner';
-import { trimLine, type LineError, type LineProtocolOptions } from './line-protocol.parser';
+import {
+  LineErrors,
+  trimLine,
+  type LineError,
+  type LineProtocolOptions,
+} from './line-protocol.parser';
 
 export interface ScannedBatch {
   /** The good lines, grouped by measurement, ready to publish. */
   batch: LineBatch;
+  /** The first maxListedErrors bad lines (all of them without that option). */
   errors: LineError[];
-  /** True when scanning stopped because the batch reached maxPointsPerBatch. */
+  /** Bad lines in all, listed or not. */
+  errorCount: number;
+  /**
+   * True when scanning stopped because the body held more than maxPointsPerBatch lines,
+   * good or bad: a refused line costs as much work as a stored one, so it counts too.
+   */
   truncated: boolean;
 }
 
@@ -35,7 +46,13 @@ export function scanLineProtocol(
       ? Buffer.from(input)
       : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   const batch = new LineBatch();
-  const errors: LineError[] = [];
+  const errors = new LineErrors(options.maxListedErrors);
+  const result = (truncated: boolean): ScannedBatch => ({
+    batch,
+    errors: errors.listed,
+    errorCount: errors.count,
+    truncated,
+  });
   const plain = new PlainLineBytes(body, options);
   const maxPoints = options.limits.maxPointsPerBatch;
   let lineNumber = 0;
@@ -50,9 +67,13 @@ export function scanLineProtocol(
     }
     // Lines may end in CRLF; the CR is not part of the line.
     const lineEnd = body[end - 1] === CR ? end - 1 : end;
-    // Comments may hold quotes that run over lines, so they take the slow way too.
+    // A comment without quotes ends at its newline; one with quotes may run over lines.
+    if (body[start] === HASH && !hasQuote(body, start, end)) {
+      start = end + 1;
+      continue;
+    }
     const measurement =
-      body[start] !== HASH && batch.size < maxPoints
+      body[start] !== HASH && batch.size + errors.count < maxPoints
         ? plain.measurementOf(start, lineEnd)
         : undefined;
     if (measurement !== undefined) {
@@ -69,19 +90,25 @@ export function scanLineProtocol(
     const line = trimLine(bytes.toString('utf8').replace(/\r$/, ''));
     start = end + 1;
     if (line.length === 0 || line.startsWith('#')) continue;
-    if (batch.size >= maxPoints) return { batch, errors, truncated: true };
+    // Refused lines count towards the limit: a body of millions of bad lines stops here.
+    if (batch.size + errors.count >= maxPoints) return result(true);
     if (!isUtf8(bytes)) {
-      errors.push({ line: firstLine, detail: 'the line is not valid UTF-8' });
+      errors.add(firstLine, 'the line is not valid UTF-8');
       continue;
     }
     try {
       const point = scanLine(line, options);
       batch.addLine(point.measurement, point.line);
     } catch (error) {
-      errors.push({ line: firstLine, detail: (error as Error).message });
+      errors.add(firstLine, (error as Error).message);
     }
   }
-  return { batch, errors, truncated: false };
+  return result(false);
+}
+
+function hasQuote(body: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (body[i] === QUOTE) return true;
+  return false;
 }
 
 /**

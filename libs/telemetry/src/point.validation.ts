@@ -1,5 +1,6 @@
 import { INT64_MAX, type Point } from './point';
 import type { TelemetryLimits } from './telemetry-limits';
+import { MAX_BYTES_PER_UNIT, MAX_SERIES_KEY_BYTES, checkSeriesKeyBytes } from './series-key';
 
 /** A point broke a rule of the platform; the message says which, for the caller. */
 export class PointError extends Error {}
@@ -40,6 +41,48 @@ export function checkPointLimits(point: Point, limits: TelemetryLimits): void {
       delete point.line;
     }
   }
+  checkPointSeriesKey(point.measurement, tagKeys, point.tags, fieldKeys);
+}
+
+const escapedMeasurement = /[, ]/g;
+const escapedKey = /[,= ]/g;
+
+/** The series key as serializePoint writes it (escaped), against InfluxDB's limit. */
+function checkPointSeriesKey(
+  measurement: string,
+  tagKeys: readonly string[],
+  tags: Record<string, string>,
+  fieldKeys: readonly string[],
+): void {
+  let units = measurement.length;
+  for (const key of tagKeys) units += key.length + tags[key]!.length + 2;
+  let longestField = 0;
+  for (const key of fieldKeys) longestField = Math.max(longestField, key.length);
+  if ((units + longestField) * MAX_BYTES_PER_UNIT + 4 <= MAX_SERIES_KEY_BYTES) return;
+  const bytes = (text: string, escaped: RegExp): number =>
+    Buffer.byteLength(text) + (text.match(escaped)?.length ?? 0);
+  let keyBytes = bytes(measurement, escapedMeasurement);
+  for (const key of tagKeys) keyBytes += bytes(key, escapedKey) + bytes(tags[key]!, escapedKey) + 2;
+  let longestFieldBytes = 0;
+  for (const key of fieldKeys)
+    longestFieldBytes = Math.max(longestFieldBytes, bytes(key, escapedKey));
+  checkSeriesKeyBytes(keyBytes, longestFieldBytes);
+}
+
+/**
+ * Scanners stop at the first key past a count limit instead of reading the rest of a line
+ * (a 1 MB line may hold 100,000 fields), so they cannot say how many there were.
+ */
+export function tooManyTags(limits: TelemetryLimits): PointError {
+  return new PointError(
+    `more than ${limits.maxTagsPerPoint} tags: the limit is ${limits.maxTagsPerPoint}`,
+  );
+}
+
+export function tooManyFields(limits: TelemetryLimits): PointError {
+  return new PointError(
+    `more than ${limits.maxFieldsPerPoint} fields: the limit is ${limits.maxFieldsPerPoint}`,
+  );
 }
 
 /** What the rules look at, whether a point object was built or a line only scanned. */
@@ -99,6 +142,9 @@ function checkName(what: string, name: string, limits: TelemetryLimits): void {
       `${what} "${name.slice(0, 40)}…" is longer than ${limits.maxNameLength} characters`,
     );
   }
+  // InfluxDB reads a line that starts with "#" as a comment, and no escape makes it a name.
+  if (what === 'measurement' && name.startsWith('#'))
+    throw new PointError('measurement may not start with "#" (line protocol reads a comment)');
   // InfluxDB refuses "time" as a field key and drops it as a tag key; both would lose data.
   if (what !== 'measurement' && name === 'time') throw new PointError(`${what} "time" is reserved`);
   checkPlain(`${what} "${name}"`, name);
