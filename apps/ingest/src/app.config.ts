@@ -37,6 +37,12 @@ export const ingestEnvSchema = baseEnvSchema.extend({
     .regex(/^[A-Za-z0-9_-]{1,40}$/, { message: 'expected up to 40 letters, digits, _ and -' })
     .default('iotwins-ingest'),
   INGEST_MAX_BODY_BYTES: env.positiveInt(16 * 1024 * 1024),
+  // Refused lines or points an answer names (HTTP problem, NATS reply, gRPC answer, MQTT
+  // reason string); the others are only counted, so no answer outgrows its transport.
+  INGEST_MAX_LISTED_ERRORS: env.positiveInt(100),
+  // Largest MQTT packet the ingest endpoint reads; a larger one is refused from its header
+  // (DISCONNECT 0x95) before its payload is buffered. Advertised in the MQTT 5 CONNACK.
+  MQTT_SERVER_MAX_PACKET_BYTES: env.positiveInt(1024 * 1024),
   INGEST_MAX_POINTS_PER_BATCH: env.positiveInt(50_000),
   INGEST_MAX_FIELDS_PER_POINT: env.positiveInt(200),
   INGEST_MAX_TAGS_PER_POINT: env.positiveInt(64),

@@ -16,6 +16,7 @@ import type { IngestConfig } from '../app.config';
 import { IngestService } from '../telemetry/ingest.service';
 import { IngestMetrics } from '../telemetry/ingest.metrics';
 import { fromProtoPoints, type ProtoPoint } from './grpc-points';
+import { rawStrings, type RawStrings } from './grpc-utf8';
 
 /** The proto file ships with the repo at proto/; found from the built or source layout. */
 const PROTO = resolve(__dirname, '../../../../proto/iotwins/ingest/v1/ingest.proto');
@@ -26,6 +27,8 @@ interface WriteRequest {
   line_protocol?: string;
   points?: { points: ProtoPoint[] };
   precision: string;
+  /** Added by the server's deserializer: what the decoded strings cannot tell. */
+  raw: RawStrings;
 }
 
 interface Rejected {
@@ -69,7 +72,20 @@ export class GrpcIngestServer implements OnApplicationBootstrap, OnApplicationSh
     const proto = grpc.loadPackageDefinition(definition) as unknown as {
       iotwins: { ingest: { v1: { Ingest: grpc.ServiceClientConstructor } } };
     };
-    this.server.addService(proto.iotwins.ingest.v1.Ingest.service, {
+    const service = proto.iotwins.ingest.v1.Ingest.service;
+    const write = service.Write!;
+    // The request is decoded as before, and its raw bytes read for the strings' encoding.
+    const checked: grpc.ServiceDefinition = {
+      ...service,
+      Write: {
+        ...write,
+        requestDeserialize: (buf: Buffer) => ({
+          ...(write.requestDeserialize(buf) as object),
+          raw: rawStrings(buf),
+        }),
+      },
+    };
+    this.server.addService(checked, {
       Write: (
         call: grpc.ServerReadableStream<WriteRequest, unknown>,
         callback: grpc.sendUnaryData<unknown>,
@@ -102,6 +118,12 @@ export class GrpcIngestServer implements OnApplicationBootstrap, OnApplicationSh
     }
     let accepted = 0;
     const rejected: Rejected[] = [];
+    // Named at most INGEST_MAX_LISTED_ERRORS in the answer; the rest are counted.
+    let rejectedCount = 0;
+    const reject = (item: Rejected): void => {
+      rejectedCount += 1;
+      if (rejected.length < this.config.INGEST_MAX_LISTED_ERRORS) rejected.push(item);
+    };
     let batch = 0;
     try {
       for await (const request of call as AsyncIterable<WriteRequest>) {
@@ -110,6 +132,11 @@ export class GrpcIngestServer implements OnApplicationBootstrap, OnApplicationSh
           undefined,
           request.idempotency_key || undefined,
         );
+        if (request.raw?.invalidField)
+          throw status(
+            grpc.status.INVALID_ARGUMENT,
+            `${request.raw.invalidField} is not valid UTF-8`,
+          );
         if (request.payload === 'line_protocol') {
           const precision = (request.precision || 'ns') as 'ns' | 'us' | 'ms' | 's';
           if (!['ns', 'us', 'ms', 's'].includes(precision))
@@ -117,43 +144,50 @@ export class GrpcIngestServer implements OnApplicationBootstrap, OnApplicationSh
               grpc.status.INVALID_ARGUMENT,
               `precision "${request.precision}" is not ns, us, ms or s`,
             );
+          // The bytes as sent: a line that is not UTF-8 is refused on its own, as on /write.
           const {
             batch: lines,
             errors,
+            errorCount,
             truncated,
-          } = await this.ingest.scanLines(context, request.line_protocol ?? '', precision);
+          } = await this.ingest.scanLines(
+            context,
+            request.raw?.lineProtocol ?? request.line_protocol ?? '',
+            precision,
+          );
           if (truncated)
             throw status(
               grpc.status.RESOURCE_EXHAUSTED,
-              `batch ${batch} has more than ${context.limits.maxPointsPerBatch} points`,
+              `batch ${batch} has more than ${context.limits.maxPointsPerBatch} lines, stored or refused`,
             );
-          this.ingest.refused(context, 'invalid-line', errors.length);
+          this.ingest.refused(context, 'invalid-line', errorCount);
           accepted += await this.ingest.write(context, lines, 'grpc');
-          for (const error of errors)
-            rejected.push({ batch, item: error.line, detail: error.detail });
+          for (const error of errors) reject({ batch, item: error.line, detail: error.detail });
+          rejectedCount += errorCount - errors.length;
         } else if (request.payload === 'points') {
           const { points, errors } = fromProtoPoints(
             request.points?.points ?? [],
             context.receivedAt,
             context.limits,
+            request.raw?.invalidPoints,
           );
           const conflicts = await this.ingest.checkPoints(context, points);
           const refused = new Set(conflicts.map((conflict) => conflict.index));
           const kept = points.filter((_, index) => !refused.has(index));
           this.ingest.refused(context, 'invalid-point', errors.length + conflicts.length);
           accepted += await this.ingest.write(context, LineBatch.of(kept), 'grpc');
-          for (const error of errors) rejected.push({ batch, ...error });
+          for (const error of errors) reject({ batch, ...error });
           // Conflicts are counted among the valid points; name them by their item in the request.
           const invalid = new Set(errors.map((error) => error.item));
           const items = (request.points?.points ?? []).map((_, item) => item);
           const validItems = items.filter((item) => !invalid.has(item));
           for (const { index, detail } of conflicts)
-            rejected.push({ batch, item: validItems[index] ?? index, detail });
+            reject({ batch, item: validItems[index] ?? index, detail });
         }
         batch += 1;
       }
       this.metrics.grpcCalls.inc({ outcome: 'ok' });
-      callback(null, { accepted, rejected });
+      callback(null, { accepted, rejected, rejected_count: rejectedCount });
     } catch (error) {
       const failure = toStatus(error, batch);
       this.metrics.grpcCalls.inc({ outcome: grpc.status[failure.code ?? grpc.status.INTERNAL] });

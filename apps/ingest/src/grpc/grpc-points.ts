@@ -51,6 +51,7 @@ export function fromProtoPoints(
   items: ProtoPoint[],
   receivedAt: bigint,
   limits: TelemetryLimits,
+  invalidUtf8: ReadonlyMap<number, string> = new Map(),
 ): { points: Point[]; errors: ItemError[] } {
   if (items.length > limits.maxPointsPerBatch) {
     return {
@@ -66,6 +67,12 @@ export function fromProtoPoints(
   const points: Point[] = [];
   const errors: ItemError[] = [];
   items.forEach((item, index) => {
+    // The decoder replaced the bytes with U+FFFD; HTTP refuses such text, and so does gRPC.
+    const notUtf8 = invalidUtf8.get(index);
+    if (notUtf8 !== undefined) {
+      errors.push({ item: index, detail: notUtf8 });
+      return;
+    }
     try {
       const fields: Record<string, FieldValue> = {};
       for (const [key, field] of Object.entries(item.fields ?? {}))

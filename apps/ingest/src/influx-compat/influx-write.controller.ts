@@ -11,6 +11,7 @@ import { AcceptClientSecret, CurrentCaller, RequireRoles, Role, type Caller } fr
 import { ProblemException } from '@iotwins/http';
 import { IngestService } from '../telemetry/ingest.service';
 import { precisionOf } from '../points/points.controller';
+import { refusedList } from '../telemetry/refused-list';
 
 /**
  * InfluxDB's write endpoints, so Telegraf, Node-RED and InfluxDB client libraries write to
@@ -106,7 +107,7 @@ export class InfluxWriteController {
       });
     }
     const context = this.ingest.context(caller, tenant, idempotencyKey);
-    const { batch, errors, truncated } = await this.ingest.scanLines(
+    const { batch, errors, errorCount, truncated } = await this.ingest.scanLines(
       context,
       body,
       precisionOf(precision, 'ns'),
@@ -115,17 +116,17 @@ export class InfluxWriteController {
       throw ProblemException.of(
         413,
         'too-many-points',
-        `A batch may hold at most ${context.limits.maxPointsPerBatch} points; nothing was stored`,
+        `A batch may hold at most ${context.limits.maxPointsPerBatch} lines, stored or refused; nothing was stored`,
         {
           error: 'batch too large',
         },
       );
     }
     // An empty or comment-only body stores nothing and is no error, as in InfluxDB 1.x.
-    if (batch.size === 0 && errors.length === 0) return;
-    this.ingest.refused(context, 'invalid-line', errors.length);
+    if (batch.size === 0 && errorCount === 0) return;
+    this.ingest.refused(context, 'invalid-line', errorCount);
     const written = await this.ingest.write(context, batch, source);
-    if (errors.length > 0) {
+    if (errorCount > 0) {
       // InfluxDB clients read the `error` member; the platform's own clients read `errors`.
       const summary = errors
         .slice(0, 3)
@@ -134,11 +135,11 @@ export class InfluxWriteController {
       throw ProblemException.of(
         400,
         'partial-write',
-        `${written} line(s) stored, ${errors.length} rejected`,
+        `${written} line(s) stored, ${errorCount} rejected`,
         {
           written,
-          errors,
-          error: `partial write: ${summary}${errors.length > 3 ? '; …' : ''} dropped=${errors.length}`,
+          ...refusedList(errors, context.maxListedErrors, errorCount),
+          error: `partial write: ${summary}${errorCount > 3 ? '; …' : ''} dropped=${errorCount}`,
         },
       );
     }

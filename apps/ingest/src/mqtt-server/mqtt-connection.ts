@@ -13,6 +13,10 @@ import { IngestService } from '../telemetry/ingest.service';
 import { parseMqttPayload } from '../mqtt/mqtt-payload';
 import { parseTelemetryTopic } from '../mqtt/mqtt-topic';
 import { Reason, reasonOfProblem, reasonString } from './mqtt-reason';
+import { PacketSizeGuard } from './packet-size.guard';
+
+/** Packets read ahead of the one being stored; past that the socket is paused. */
+const MAX_QUEUED_PACKETS = 32;
 
 /** What a connection needs from the app: the ingest use case and the identity check. */
 export interface MqttConnectionDeps {
@@ -20,7 +24,10 @@ export interface MqttConnectionDeps {
   /** The caller a Keycloak client id and secret stand for (as Basic credentials on /write). */
   authenticate: (clientId: string, secret: string) => Promise<Caller>;
   topicPrefix: string;
+  /** Largest packet read (MQTT_SERVER_MAX_PACKET_BYTES); larger ones end the connection. */
   maxPacketBytes: number;
+  /** Refused lines a PUBACK reason string names at most. */
+  maxListedErrors: number;
   count: (outcome: string) => void;
 }
 
@@ -33,7 +40,9 @@ export interface MqttConnectionDeps {
  */
 export class MqttConnection {
   private readonly logger = new Logger(MqttConnection.name);
-  private readonly parser = mqttPacket.parser({ maxPacketSize: undefined });
+  private readonly parser = mqttPacket.parser();
+  private readonly guard: PacketSizeGuard;
+  private queued = 0;
   private caller: Caller | undefined;
   private protocolVersion: 3 | 4 | 5 = 4;
   private queue: Promise<void> = Promise.resolve();
@@ -45,12 +54,18 @@ export class MqttConnection {
     private readonly socket: Socket,
     private readonly deps: MqttConnectionDeps,
   ) {
+    this.guard = new PacketSizeGuard(deps.maxPacketBytes);
     this.parser.on('packet', (packet: Packet) => {
+      // A device that sends faster than ingest stores waits on TCP, not in ingest's memory.
+      if (++this.queued >= MAX_QUEUED_PACKETS) this.socket.pause();
       this.queue = this.queue
         .then(() => this.handle(packet))
         .catch((error: unknown) => {
           this.logger.warn({ err: (error as Error).message }, 'MQTT connection failed');
           this.close();
+        })
+        .finally(() => {
+          if (--this.queued < MAX_QUEUED_PACKETS / 2 && !this.closed) this.socket.resume();
         });
     });
     this.parser.on('error', (error: Error) => {
@@ -59,7 +74,19 @@ export class MqttConnection {
       this.close();
     });
     socket.on('data', (chunk: Buffer) => {
+      if (this.closed) return;
       this.touch();
+      const tooLarge = this.guard.check(chunk);
+      if (tooLarge !== undefined) {
+        this.deps.count('packet-too-large');
+        this.logger.warn(
+          { size: tooLarge, max: this.deps.maxPacketBytes },
+          'MQTT packet larger than the limit; disconnecting',
+        );
+        // Packets before it in this chunk are dropped too: the connection ends here (§4.13).
+        this.disconnect(Reason.packetTooLarge);
+        return;
+      }
       this.parser.parse(chunk);
     });
     socket.on('error', () => this.close());
@@ -204,21 +231,32 @@ export class MqttConnection {
     try {
       const context = this.deps.ingest.tenantContext(topic.tenant, undefined);
       const { receivedAt, limits } = context;
-      const { batch, errors } = await this.deps.ingest.withFieldTypes(topic.tenant, (fieldTypes) =>
-        parseMqttPayload(payload, topic, receivedAt, limits, fieldTypes),
+      const { batch, errors, errorCount } = await this.deps.ingest.withFieldTypes(
+        topic.tenant,
+        (fieldTypes) =>
+          parseMqttPayload(
+            payload,
+            topic,
+            receivedAt,
+            limits,
+            fieldTypes,
+            this.deps.maxListedErrors,
+          ),
       );
-      this.deps.ingest.refused(context, 'invalid-mqtt-payload', errors.length);
+      this.deps.ingest.refused(context, 'invalid-mqtt-payload', errorCount);
+      const refused =
+        errors.join('; ') +
+        (errorCount > errors.length ? `; ${errorCount - errors.length} more` : '');
       if (batch.size === 0)
         return {
           code: Reason.payloadFormatInvalid,
-          detail: errors.join('; ') || 'the payload holds no points',
+          detail: refused || 'the payload holds no points',
         };
       await this.deps.ingest.write(context, batch, 'mqtt');
       // Line protocol keeps its good lines, as over HTTP; the reason string names the others.
       return {
         code: Reason.success,
-        detail:
-          errors.length > 0 ? `stored ${batch.size}; refused ${errors.join('; ')}` : undefined,
+        detail: errorCount > 0 ? `stored ${batch.size}; refused ${refused}` : undefined,
       };
     } catch (error) {
       const code = reasonOfProblem(error);

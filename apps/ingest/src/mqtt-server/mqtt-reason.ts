@@ -8,6 +8,7 @@ export const Reason = {
   notAuthorized: 0x87,
   serverUnavailable: 0x88,
   topicNameInvalid: 0x90,
+  packetTooLarge: 0x95,
   quotaExceeded: 0x97,
   payloadFormatInvalid: 0x99,
   retainNotSupported: 0x9a,

@@ -53,7 +53,8 @@ export class MqttServer implements OnApplicationBootstrap, OnApplicationShutdown
         ingest: this.ingest,
         authenticate: (clientId, secret) => this.authenticate(clientId, secret),
         topicPrefix: this.config.MQTT_TOPIC_PREFIX,
-        maxPacketBytes: this.config.INGEST_MAX_BODY_BYTES,
+        maxPacketBytes: this.config.MQTT_SERVER_MAX_PACKET_BYTES,
+        maxListedErrors: this.config.INGEST_MAX_LISTED_ERRORS,
         count: (outcome) => this.messages.inc({ outcome }),
       });
       this.connections.add(connection);

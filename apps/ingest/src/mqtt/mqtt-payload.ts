@@ -12,8 +12,17 @@ import type { TelemetryTopic } from './mqtt-topic';
 
 export interface PayloadResult {
   batch: LineBatch;
+  /** The first maxListedErrors refusals. */
   errors: string[];
+  /** Refusals in all (lines or points), listed or not. */
+  errorCount: number;
 }
+
+const result = (batch: LineBatch, errors: string[], errorCount = errors.length): PayloadResult => ({
+  batch,
+  errors,
+  errorCount,
+});
 
 /**
  * An MQTT payload is JSON (one point, or `{ "points": [...] }`, measurement defaulting to the
@@ -25,29 +34,36 @@ export function parseMqttPayload(
   receivedAt: bigint,
   limits: TelemetryLimits,
   fieldTypes?: RequestFieldTypes,
+  maxListedErrors = 100,
 ): PayloadResult {
+  const listed = (errors: string[]): PayloadResult =>
+    result(new LineBatch(), errors.slice(0, maxListedErrors), errors.length);
   // Line protocol is checked line by line (a bad byte refuses its line); JSON whole.
   if (!looksLikeJson(payload)) {
-    const { batch, errors, truncated } = scanLineProtocol(payload, {
+    const { batch, errors, errorCount, truncated } = scanLineProtocol(payload, {
       precision: 'ns',
       defaultTimestamp: receivedAt,
       limits,
       fieldTypes,
+      maxListedErrors,
     });
     if (truncated) {
-      return { batch: new LineBatch(), errors: [`more than ${limits.maxPointsPerBatch} points`] };
+      return result(new LineBatch(), [
+        `more than ${limits.maxPointsPerBatch} lines, stored or refused`,
+      ]);
     }
-    return { batch, errors: errors.map((error) => `line ${error.line}: ${error.detail}`) };
+    return result(
+      batch,
+      errors.map((error) => `line ${error.line}: ${error.detail}`),
+      errorCount,
+    );
   }
-  if (!isUtf8(payload)) return { batch: new LineBatch(), errors: ['payload is not valid UTF-8'] };
+  if (!isUtf8(payload)) return result(new LineBatch(), ['payload is not valid UTF-8']);
   let body: unknown;
   try {
     body = JSON.parse(utf8Text(payload));
   } catch (error) {
-    return {
-      batch: new LineBatch(),
-      errors: [`payload is not valid JSON: ${(error as Error).message}`],
-    };
+    return result(new LineBatch(), [`payload is not valid JSON: ${(error as Error).message}`]);
   }
   const items = Array.isArray((body as { points?: unknown }).points)
     ? (body as { points: unknown[] }).points
@@ -64,21 +80,13 @@ export function parseMqttPayload(
     { points: withMeasurement },
     { precision: 'ms', defaultTimestamp: receivedAt, limits },
   );
-  if (errors.length > 0) {
-    return {
-      batch: new LineBatch(),
-      errors: errors.map((error) => `${error.pointer}: ${error.detail}`),
-    };
-  }
+  if (errors.length > 0) return listed(errors.map((error) => `${error.pointer}: ${error.detail}`));
   const conflicts = fieldTypes
     ? checkPointFieldTypes(points, fieldTypes, limits.unsignedAsInteger)
     : [];
   return conflicts.length > 0
-    ? {
-        batch: new LineBatch(),
-        errors: conflicts.map(({ index, detail }) => `/points/${index}: ${detail}`),
-      }
-    : { batch: LineBatch.of(points), errors: [] };
+    ? listed(conflicts.map(({ index, detail }) => `/points/${index}: ${detail}`))
+    : result(LineBatch.of(points), []);
 }
 
 /** A payload whose first non-blank character is "{" is JSON; anything else is line protocol. */

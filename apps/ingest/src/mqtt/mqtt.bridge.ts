@@ -110,8 +110,8 @@ export class MqttBridge implements OnApplicationBootstrap, OnApplicationShutdown
       this.client?.stream.destroy();
       return;
     }
-    const { batch, errors } = parsed;
-    this.ingest.refused(context, 'invalid-mqtt-payload', errors.length);
+    const { batch, errors, errorCount } = parsed;
+    this.ingest.refused(context, 'invalid-mqtt-payload', errorCount);
     if (errors.length > 0) {
       this.logger.warn(
         { tenant: topic.tenant, topic: topicName, errors: errors.slice(0, 5) },

@@ -8,6 +8,7 @@ const context: WriteContext = {
   limits: DEFAULT_TELEMETRY_LIMITS,
   receivedAt: 1795514400000000000n,
   idempotencyKey: undefined,
+  maxListedErrors: 3,
 };
 const parse = (body: string, contentType?: string, max = 1024) =>
   parseIngestRequest(Buffer.from(body), contentType, undefined, 'turbine', context, max);
@@ -44,6 +45,17 @@ describe('parseIngestRequest', () => {
     const { batch, lineErrors } = parse('m v=1i 1\nm v=\nm v=2i 2', 'text/plain');
     expect(text(batch)).toEqual(['m v=1i 1\nm v=2i 2']);
     expect(lineErrors).toEqual([{ line: 2, detail: expect.any(String) }]);
+  });
+
+  it('lists at most maxListedErrors bad lines or points and counts the rest', () => {
+    const lines = parse(Array.from({ length: 10 }, (_, i) => `m v=+${i}`).join('\n'), 'text/plain');
+    expect(lines.lineErrors).toHaveLength(3);
+    expect(lines.lineErrorCount).toBe(10);
+    const points = JSON.stringify({ points: Array.from({ length: 10 }, () => ({ fields: {} })) });
+    expect(problemOf(() => parse(points, 'application/json', 10_000))).toMatchObject({
+      errors: [expect.anything(), expect.anything(), expect.anything()],
+      errorCount: 10,
+    });
   });
 
   it('refuses other media types, oversized bodies and bad JSON with problem details', () => {

@@ -11,11 +11,14 @@ import {
 import { utf8Text } from '../body/utf8-text';
 import { precisionOf } from '../points/points.controller';
 import type { WriteContext } from '../telemetry/ingest.service';
+import { refusedList } from '../telemetry/refused-list';
 
 export interface ParsedRequest {
   batch: LineBatch;
-  /** Bad lines of a line-protocol body; the good lines are stored, as /write does. */
+  /** Bad lines of a line-protocol body (the first maxListedErrors); the good lines are stored, as /write does. */
   lineErrors: readonly LineError[];
+  /** Bad lines in all, listed or not. */
+  lineErrorCount: number;
 }
 
 /**
@@ -95,7 +98,7 @@ function parseJson(
       400,
       'invalid-points',
       `${errors.length} point(s) are invalid; nothing was stored`,
-      { errors },
+      refusedList(errors, context.maxListedErrors),
     );
   }
   const conflicts = fieldTypes
@@ -106,16 +109,18 @@ function parseJson(
       400,
       'invalid-points',
       `${conflicts.length} point(s) conflict with stored field types; nothing was stored`,
-      {
-        errors: conflicts.map(({ index, detail }) => ({
+      refusedList(
+        conflicts.slice(0, context.maxListedErrors).map(({ index, detail }) => ({
           index,
           pointer: `/points/${index}/fields`,
           detail,
         })),
-      },
+        context.maxListedErrors,
+        conflicts.length,
+      ),
     );
   }
-  return { batch: LineBatch.of(points), lineErrors: [] };
+  return { batch: LineBatch.of(points), lineErrors: [], lineErrorCount: 0 };
 }
 
 function parseLines(
@@ -124,22 +129,23 @@ function parseLines(
   context: WriteContext,
   fieldTypes: RequestFieldTypes | undefined,
 ): ParsedRequest {
-  const { batch, errors, truncated } = scanLineProtocol(Buffer.from(body), {
+  const { batch, errors, errorCount, truncated } = scanLineProtocol(Buffer.from(body), {
     precision: precisionOf(precision, 'ns'),
     defaultTimestamp: context.receivedAt,
     limits: context.limits,
     fieldTypes,
+    maxListedErrors: context.maxListedErrors,
   });
   if (truncated) {
     throw ProblemException.of(
       413,
       'too-many-points',
-      `A batch may hold at most ${context.limits.maxPointsPerBatch} points; nothing was stored`,
+      `A batch may hold at most ${context.limits.maxPointsPerBatch} lines, stored or refused; nothing was stored`,
     );
   }
-  if (batch.size === 0 && errors.length === 0)
+  if (batch.size === 0 && errorCount === 0)
     throw ProblemException.of(400, 'no-points', 'The body holds no line protocol');
-  return { batch, lineErrors: errors };
+  return { batch, lineErrors: errors, lineErrorCount: errorCount };
 }
 
 function firstCharacterIsBrace(body: Uint8Array): boolean {

@@ -21,7 +21,9 @@ import {
 import { MetricsRegistry } from '@iotwins/observability';
 import type { IngestConfig } from '../app.config';
 import { IngestService } from '../telemetry/ingest.service';
+import { refusedList } from '../telemetry/refused-list';
 import { parseIngestRequest } from './ingest-request.payload';
+import { boundedReply } from './ingest-request.reply';
 
 type Outcome = 'stored' | 'stored-unanswered' | 'refused' | 'foreign-reply' | 'failed';
 
@@ -53,7 +55,15 @@ export class IngestRequestResponder implements OnApplicationBootstrap, OnApplica
   onApplicationBootstrap(): void {
     this.subscription = this.nats.nc.subscribe(INGEST_REQUEST_SUBJECTS, {
       queue: INGEST_QUEUE_GROUP,
-      callback: (_error, message) => void this.handle(message),
+      // Nothing a request holds may end the process: whatever escapes is logged here.
+      callback: (_error, message) =>
+        void this.handle(message).catch((error: unknown) => {
+          this.count('failed');
+          this.logger.error(
+            { subject: message.subject, err: (error as Error).message },
+            'NATS ingest request not answered',
+          );
+        }),
     });
   }
 
@@ -85,7 +95,15 @@ export class IngestRequestResponder implements OnApplicationBootstrap, OnApplica
       outcome = (answer as ProblemDetails).status >= 500 ? 'failed' : 'refused';
     }
     this.count(outcome);
-    if (reply) message.respond(JSON.stringify(answer));
+    if (!reply) return;
+    // max_payload is the server's (1 MiB by default); the reply is cut to fit it.
+    const maxPayload = this.nats.nc.info?.max_payload ?? 1024 * 1024;
+    try {
+      message.respond(boundedReply(answer, maxPayload));
+    } catch (error) {
+      // The connection closing or draining: the requester's own timeout tells it.
+      this.logger.warn({ tenant, err: (error as Error).message }, 'NATS ingest reply not sent');
+    }
   }
 
   private async store(message: Msg, tenant: string, token: string): Promise<object> {
@@ -105,24 +123,27 @@ export class IngestRequestResponder implements OnApplicationBootstrap, OnApplica
       headers?.get(IngestRequestHeader.IdempotencyKey) || undefined,
     );
     // The stamp (tenantContext) and the field-type check are the HTTP paths' own.
-    const { batch, lineErrors } = await this.ingest.withFieldTypes(tenant, (fieldTypes) =>
-      parseIngestRequest(
-        message.data,
-        headers?.get(IngestRequestHeader.ContentType) || undefined,
-        headers?.get(IngestRequestHeader.Precision) || undefined,
-        measurement,
-        context,
-        this.config.INGEST_MAX_BODY_BYTES,
-        fieldTypes,
-      ),
+    const { batch, lineErrors, lineErrorCount } = await this.ingest.withFieldTypes(
+      tenant,
+      (fieldTypes) =>
+        parseIngestRequest(
+          message.data,
+          headers?.get(IngestRequestHeader.ContentType) || undefined,
+          headers?.get(IngestRequestHeader.Precision) || undefined,
+          measurement,
+          context,
+          this.config.INGEST_MAX_BODY_BYTES,
+          fieldTypes,
+        ),
     );
+    this.ingest.refused(context, 'invalid-line', lineErrorCount);
     const accepted = await this.ingest.write(context, batch, 'nats');
-    if (lineErrors.length > 0) {
+    if (lineErrorCount > 0) {
       throw ProblemException.of(
         400,
         'partial-write',
-        `${accepted} line(s) stored, ${lineErrors.length} rejected`,
-        { written: accepted, errors: [...lineErrors] },
+        `${accepted} line(s) stored, ${lineErrorCount} rejected`,
+        { written: accepted, ...refusedList(lineErrors, context.maxListedErrors, lineErrorCount) },
       );
     }
     return { accepted };

@@ -22,6 +22,7 @@ import {
 } from '@iotwins/telemetry';
 import { utf8Text } from '../body/utf8-text';
 import { IngestService, type WriteContext } from '../telemetry/ingest.service';
+import { refusedList } from '../telemetry/refused-list';
 import { PointBatchDto, WriteAcceptedDto } from './points.dto';
 
 const IDEMPOTENCY_HEADER = {
@@ -76,9 +77,7 @@ export class PointsController {
         400,
         'invalid-points',
         `${errors.length} point(s) are invalid; nothing was stored`,
-        {
-          errors,
-        },
+        refusedList(errors, context.maxListedErrors),
       );
     }
     await this.refuseFieldTypeConflicts(context, points, '/points');
@@ -146,9 +145,7 @@ export class PointsController {
         400,
         'invalid-points',
         `${parsed.errors.length} row(s) are invalid; nothing was stored`,
-        {
-          errors: parsed.errors,
-        },
+        refusedList(parsed.errors, context.maxListedErrors),
       );
     }
     await this.refuseFieldTypeConflicts(context, parsed.points, undefined);
@@ -170,13 +167,17 @@ export class PointsController {
       400,
       'invalid-points',
       `${conflicts.length} point(s) conflict with stored field types; nothing was stored`,
-      {
-        errors: conflicts.map(({ index, detail }) =>
-          pointer === undefined
-            ? { line: index + 2, detail }
-            : { index, pointer: `${pointer}/${index}/fields`, detail },
-        ),
-      },
+      refusedList(
+        conflicts
+          .slice(0, context.maxListedErrors)
+          .map(({ index, detail }) =>
+            pointer === undefined
+              ? { line: index + 2, detail }
+              : { index, pointer: `${pointer}/${index}/fields`, detail },
+          ),
+        context.maxListedErrors,
+        conflicts.length,
+      ),
     );
   }
 }

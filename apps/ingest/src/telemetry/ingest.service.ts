@@ -32,6 +32,8 @@ export interface WriteContext {
   /** Timestamp of points sent without one: one nanosecond stamp per request, never reused. */
   receivedAt: bigint;
   idempotencyKey: string | undefined;
+  /** Refused lines or points an answer names at most; the rest are counted. */
+  maxListedErrors: number;
 }
 
 /**
@@ -84,7 +86,13 @@ export class IngestService {
       );
     }
     const receivedAt = this.clock.now();
-    return { tenant, limits: telemetryLimits(this.config, receivedAt), receivedAt, idempotencyKey };
+    return {
+      tenant,
+      limits: telemetryLimits(this.config, receivedAt),
+      receivedAt,
+      idempotencyKey,
+      maxListedErrors: this.config.INGEST_MAX_LISTED_ERRORS,
+    };
   }
 
   /**
@@ -125,6 +133,7 @@ export class IngestService {
         defaultTimestamp: context.receivedAt,
         limits: context.limits,
         fieldTypes,
+        maxListedErrors: context.maxListedErrors,
       }),
     );
   }
