@@ -199,6 +199,17 @@ describe('work bounded while reading', () => {
     expect(performance.now() - started).toBeLessThan(10_000);
   });
 
+  it('finds a repeated key of a wide plain line on the byte path too', () => {
+    const fields = Array.from({ length: 40 }, (_, i) => `f${i}=${i}`);
+    const { lines } = scan(`m ${fields.join(',')},f3=99 1`);
+    expect(lines).toEqual([`m ${fields.join(',').replace('f3=3', 'f3=99')} 1`]);
+    expect(scan(`m ${fields.join(',')} 1`).lines).toEqual([`m ${fields.join(',')} 1`]);
+    const tags = Array.from({ length: 40 }, (_, i) => `t${i}=a`).join(',');
+    expect(scan(`m,${tags},t20=b v=1 1`).errors).toEqual([
+      { line: 1, detail: 'duplicate tag "t20"' },
+    ]);
+  });
+
   it('lists at most maxListedErrors bad lines and counts the rest', () => {
     const body = Array.from({ length: 1_000 }, (_, i) => (i % 2 ? `m v=${i} ${i}` : 'x')).join(
       '\n',

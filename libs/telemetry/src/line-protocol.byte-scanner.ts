@@ -28,8 +28,8 @@ function isDigit(code: number): boolean {
 
 /** An integer with at most 18 digits cannot leave the 64-bit range. */
 const SAFE_INTEGER_DIGITS = 18;
-/** Keys of a line compared pairwise at most; lines with more go to the full scanner. */
-const MAX_PLAIN_KEYS = 32;
+/** Keys of a line compared pairwise; past that, a set of them finds a repeat. */
+const PAIRWISE_KEYS = 16;
 /** A float without an exponent and with fewer digits than this is finite. */
 const SAFE_FLOAT_DIGITS = 300;
 
@@ -63,6 +63,7 @@ export class PlainLineBytes {
   private readonly shapeEnds: Int32Array;
   private readonly shapeTypes: Int8Array;
   private shapeFields = 0;
+  private readonly wideKeys = new Set<string>();
   private shapeMeasurement: string | undefined;
   private lastStart = -1;
   private lastEnd = -1;
@@ -210,11 +211,24 @@ export class PlainLineBytes {
       return false;
     }
     if (this.equals(start, end, TIME)) return false;
-    // Comparing with every key before is quadratic: wide lines take the scanner's Set instead.
-    if (count >= MAX_PLAIN_KEYS) return false;
+    // Comparing with every key before is quadratic: past a few keys, a set of them is used.
+    if (count >= PAIRWISE_KEYS) return this.newWideKey(start, end, count);
     for (let i = 0; i < count; i++) {
       if (this.sameBytes(this.keyStarts[i]!, this.keyEnds[i]!, start, end)) return false;
     }
+    return true;
+  }
+
+  /** The duplicate check of a wide line: the set is made when the line reaches that width. */
+  private newWideKey(start: number, end: number, count: number): boolean {
+    const text = (from: number, to: number): string => this.body.toString('latin1', from, to);
+    if (count === PAIRWISE_KEYS) {
+      this.wideKeys.clear();
+      for (let i = 0; i < count; i++) this.wideKeys.add(text(this.keyStarts[i]!, this.keyEnds[i]!));
+    }
+    const key = text(start, end);
+    if (this.wideKeys.has(key)) return false;
+    this.wideKeys.add(key);
     return true;
   }
 
