@@ -15,6 +15,8 @@ import { parseTelemetryTopic } from '../mqtt/mqtt-topic';
 import { Reason, reasonOfProblem, reasonString } from './mqtt-reason';
 import { PacketSizeGuard } from './packet-size.guard';
 
+/** How long a device may go on sending after a DISCONNECT before its socket is destroyed. */
+const DISCONNECT_GRACE_MS = 1_000;
 /** Packets read ahead of the one being stored; past that the socket is paused. */
 const MAX_QUEUED_PACKETS = 32;
 
@@ -273,8 +275,16 @@ export class MqttConnection {
   }
 
   private disconnect(reasonCode: number): void {
-    if (this.protocolVersion === 5) this.send({ cmd: 'disconnect', reasonCode });
-    this.close();
+    if (this.protocolVersion !== 5) return this.close();
+    this.send({ cmd: 'disconnect', reasonCode });
+    // Closed at once, a socket the device is still writing to is reset, and the device may
+    // never read the DISCONNECT: what it still sends is read and dropped (the data handler
+    // ignores a closed connection) for a short while, then the socket is destroyed.
+    this.closed = true;
+    if (this.keepAliveTimer) clearTimeout(this.keepAliveTimer);
+    this.socket.end();
+    this.socket.resume();
+    setTimeout(() => this.socket.destroy(), DISCONNECT_GRACE_MS).unref();
   }
 
   private send(packet: Packet): void {
