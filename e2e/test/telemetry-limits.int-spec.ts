@@ -219,10 +219,13 @@ describe('telemetry limits: answers, reading and InfluxDB rules', () => {
         }
       })();
       socket.write(publish);
+      let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         closed,
-        new Promise((_, fail) => setTimeout(() => fail(new Error('not disconnected')), 30_000)),
-      ]);
+        new Promise((_, fail) => {
+          timer = setTimeout(() => fail(new Error('not disconnected')), 30_000);
+        }),
+      ]).finally(() => clearTimeout(timer));
       await new Promise((done) => setTimeout(done, 500));
       sending = false;
       await witnessing;
