@@ -437,6 +437,7 @@ describe('telemetry path: ingest -> JetStream -> timeseries -> InfluxDB -> query
     expect(response).toEqual({
       accepted: '2',
       rejected: [{ batch: 1, item: 2, detail: 'missing fields' }],
+      rejected_count: '1',
     });
     expect(await stored(tokenA, measurement, 2)).toEqual([
       {
