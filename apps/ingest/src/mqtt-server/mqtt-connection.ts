@@ -35,16 +35,21 @@ export interface MqttConnectionDeps {
 
 /**
  * One device connection to the ingest MQTT endpoint: CONNECT with a Keycloak client id and
- * secret, then PUBLISH (QoS 0 or 1) on the tenant's telemetry topics. The PUBACK of a QoS 1
- * message is written only after the ingest service has it in JetStream; its MQTT 5 reason
- * code says why a payload was refused. Packets are read one at a time, in order, so the
- * acknowledgements go out in the order the messages came (MQTT 5.0 §4.6).
+ * secret, then PUBLISH (QoS 0, 1 or 2) on the tenant's telemetry topics. The PUBACK (QoS 1)
+ * or PUBREC (QoS 2) is written only after the ingest service has the message in JetStream;
+ * its MQTT 5 reason code says why a payload was refused. A QoS 2 message sent again before
+ * its PUBREL is stored once. Sessions end with the connection (Session Present is always 0):
+ * what a device resends after a reconnect is a new message (docs/telemetry.md). Packets are
+ * read one at a time, in order, so the acknowledgements go out in the order the messages
+ * came (MQTT 5.0 §4.6).
  */
 export class MqttConnection {
   private readonly logger = new Logger(MqttConnection.name);
   private readonly parser = mqttPacket.parser();
   private readonly guard: PacketSizeGuard;
   private queued = 0;
+  /** QoS 2 messages stored and acknowledged (PUBREC) whose PUBREL has not come yet. */
+  private readonly awaitingRelease = new Set<number>();
   private caller: Caller | undefined;
   private protocolVersion: 3 | 4 | 5 = 4;
   private queue: Promise<void> = Promise.resolve();
@@ -116,6 +121,14 @@ export class MqttConnection {
         return this.publish(packet);
       case 'pingreq':
         return this.send({ cmd: 'pingresp' });
+      case 'pubrel': {
+        const known = this.awaitingRelease.delete(packet.messageId!);
+        return this.send({
+          cmd: 'pubcomp',
+          messageId: packet.messageId,
+          reasonCode: known ? Reason.success : Reason.packetIdentifierNotFound,
+        });
+      }
       case 'subscribe':
         // An ingest endpoint, not a broker: there is nothing to subscribe to.
         return this.send({
@@ -128,15 +141,14 @@ export class MqttConnection {
       case 'disconnect':
         this.close();
         return;
-      // What a client never sends to a server, and what a QoS 1 endpoint never needs:
-      // a protocol error, so the connection ends (MQTT 5.0 §4.13).
+      // What a client never sends to a server: a protocol error, so the connection ends
+      // (MQTT 5.0 §4.13).
       case 'auth':
       case 'connack':
       case 'pingresp':
       case 'puback':
       case 'pubcomp':
       case 'pubrec':
-      case 'pubrel':
       case 'suback':
       case 'unsuback':
       case 'unsubscribe':
@@ -178,7 +190,7 @@ export class MqttConnection {
       properties:
         this.protocolVersion === 5
           ? {
-              maximumQoS: 1,
+              // No maximumQoS: QoS 2 is offered (MQTT 5.0 §3.2.2.3.4).
               retainAvailable: false,
               wildcardSubscriptionAvailable: false,
               sharedSubscriptionAvailable: false,
@@ -189,14 +201,16 @@ export class MqttConnection {
   }
 
   private async publish(packet: IPublishPacket): Promise<void> {
-    if (packet.qos === 2) {
-      this.deps.count('qos2-refused');
-      this.disconnect(Reason.qosNotSupported);
-      return;
-    }
     if (packet.retain) {
       this.deps.count('retain-refused');
       this.disconnect(Reason.retainNotSupported);
+      return;
+    }
+    const messageId = packet.messageId!;
+    if (packet.qos === 2 && this.awaitingRelease.has(messageId)) {
+      // Sent again before its PUBREL (MQTT 5.0 §4.3.3): stored once, acknowledged again.
+      this.deps.count('qos2-duplicate');
+      this.send({ cmd: 'pubrec', messageId, reasonCode: Reason.success });
       return;
     }
     const { code, detail } = await this.store(packet);
@@ -207,9 +221,13 @@ export class MqttConnection {
       this.close();
       return;
     }
+    // QoS 2: PUBREC once stored; the id stays known until PUBREL, so a resend is not stored
+    // twice. A refusal (reason 0x80 and up) ends the exchange (MQTT 5.0 §4.3.3).
+    if (packet.qos === 2 && (code < Reason.unspecified || this.protocolVersion !== 5))
+      this.awaitingRelease.add(messageId);
     this.send({
-      cmd: 'puback',
-      messageId: packet.messageId,
+      cmd: packet.qos === 2 ? 'pubrec' : 'puback',
+      messageId,
       reasonCode: code,
       properties:
         this.protocolVersion === 5 && detail ? { reasonString: reasonString(detail) } : undefined,

@@ -8,11 +8,11 @@ export const Reason = {
   notAuthorized: 0x87,
   serverUnavailable: 0x88,
   topicNameInvalid: 0x90,
+  packetIdentifierNotFound: 0x92,
   packetTooLarge: 0x95,
   quotaExceeded: 0x97,
   payloadFormatInvalid: 0x99,
   retainNotSupported: 0x9a,
-  qosNotSupported: 0x9b,
 } as const;
 
 /** The PUBACK reason for a write the ingest service refused or could not store. */
