@@ -175,3 +175,9 @@ export {
   ConnectorKey,
   ensureConnectorsKv,
 } from './connectors.kv';
+export {
+  DeadLetterHeader,
+  boundedDeadLetterCopy,
+  type DeadLetterCopy,
+  type DeadLetterSource,
+} from './dead-letter.copy';
