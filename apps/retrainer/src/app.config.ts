@@ -32,6 +32,11 @@ export const retrainerEnvSchema = baseEnvSchema.extend({
   /** First retry delay of an action; it doubles with each attempt. */
   ACTION_RETRY_BASE_MS: env.positiveInt(1_000),
   /**
+   * Lease of the actions an instance claimed, renewed every third of it while they run: the
+   * actions of an instance that died are taken by another within about this long.
+   */
+  ACTION_LEASE_SECONDS: env.positiveInt(30),
+  /**
    * Secret the passwords of the per-tenant dashboard readers (PostgreSQL roles
    * iotwins_monitor_reader_<tenant>, Grafana's datasources) are derived from (HMAC).
    */

@@ -59,6 +59,7 @@ export class RetrainerModule {
           useValue: {
             maxAttempts: config.ACTION_MAX_ATTEMPTS,
             retryBaseMs: config.ACTION_RETRY_BASE_MS,
+            leaseSeconds: config.ACTION_LEASE_SECONDS,
           },
         },
         {

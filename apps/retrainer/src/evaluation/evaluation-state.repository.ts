@@ -47,7 +47,7 @@ export class EvaluationStateRepository {
         tenant: string;
         model: string;
         pair_key: string;
-        kind: 'prediction' | 'actual';
+        kind: PendingObservation['kind'];
         observation: PendingObservation['observation'];
         received_ms: string;
         expires_ms: string;
@@ -103,6 +103,15 @@ export class EvaluationStateRepository {
     } finally {
       client.release();
     }
+  }
+
+  /** Moves the position past a message whose effects were left out (dead-lettered). */
+  async commitPosition(consumer: string, seq: number): Promise<void> {
+    await this.database.pool.query(
+      `INSERT INTO consumer_positions (consumer, stream_seq) VALUES ($1, $2)
+       ON CONFLICT (consumer) DO UPDATE SET stream_seq = GREATEST(consumer_positions.stream_seq, EXCLUDED.stream_seq)`,
+      [consumer, seq],
+    );
   }
 
   private async write(client: PoolClient, consumer: string, batch: CommitBatch): Promise<void> {

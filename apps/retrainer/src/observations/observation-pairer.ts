@@ -1,10 +1,17 @@
 import type { Observation, ObservationKind } from '@iotwins/messaging';
 
+/**
+ * A waiting prediction or actual, or `paired`: the memory of a key already paired, kept for
+ * the pairing TTL so that a repeated observation of that key is recognised as a duplicate
+ * instead of waiting and pairing later with an observation it never belonged to.
+ */
+export type PendingKind = ObservationKind | 'paired';
+
 export interface PendingObservation {
   tenant: string;
   model: string;
   pairKey: string;
-  kind: ObservationKind;
+  kind: PendingKind;
   observation: Observation;
   receivedAt: number;
   expiresAt: number;
@@ -21,6 +28,13 @@ export interface PairChanges {
   added(pending: PendingObservation): void;
   removed(pending: PendingObservation): void;
 }
+
+/** What offering an observation did. */
+export type OfferResult =
+  | { kind: 'paired'; other: PendingObservation }
+  | { kind: 'waiting' }
+  /** Its key already waits on the same side, or was paired within the TTL: ignored. */
+  | { kind: 'duplicate' };
 
 /**
  * Predictions and actuals waiting for their counterpart, in memory (mirrored in PostgreSQL
@@ -43,8 +57,10 @@ export class ObservationPairer {
   }
 
   /**
-   * Offers one observation: returns its waiting counterpart (and forgets it), or keeps it
-   * waiting until `expiresAt`. A repeated key replaces the earlier one.
+   * Offers one observation: returns its waiting counterpart (and forgets it, remembering the
+   * key as paired until the TTL ends), or keeps it waiting until `expiresAt`. An observation
+   * whose key already waits on the same side, or was paired within the TTL, is a duplicate:
+   * the first one stands (documented in docs/retrainer.md) and the caller counts it.
    */
   offer(
     tenant: string,
@@ -54,13 +70,26 @@ export class ObservationPairer {
     observation: Observation,
     receivedAt: number,
     ttlMs: number,
-  ): PendingObservation | undefined {
+  ): OfferResult {
     const base = `${tenant}\u0000${model}\u0000${pairKey}\u0000`;
+    const id = base + kind;
+    if (this.pending.has(id) || this.pending.has(base + 'paired')) return { kind: 'duplicate' };
     const otherId = base + (kind === 'prediction' ? 'actual' : 'prediction');
     const other = this.pending.get(otherId);
     if (other) {
       this.drop(otherId, other);
-      return other;
+      const paired: PendingObservation = {
+        tenant,
+        model,
+        pairKey,
+        kind: 'paired',
+        observation: { value: true },
+        receivedAt,
+        expiresAt: receivedAt + ttlMs,
+      };
+      this.keep(base + 'paired', paired);
+      this.changes.added(paired);
+      return { kind: 'paired', other };
     }
     const entry: PendingObservation = {
       tenant,
@@ -71,12 +100,9 @@ export class ObservationPairer {
       receivedAt,
       expiresAt: receivedAt + ttlMs,
     };
-    const id = base + kind;
-    const previous = this.pending.get(id);
-    if (previous) this.drop(id, previous);
     this.keep(id, entry);
     this.changes.added(entry);
-    return undefined;
+    return { kind: 'waiting' };
   }
 
   /** Removes and returns what expired by `now`. */
@@ -111,6 +137,7 @@ export class ObservationPairer {
   }
 
   private tally(entry: PendingObservation, by: 1 | -1): void {
+    if (entry.kind === 'paired') return;
     const key = `${entry.tenant}\u0000${entry.model}`;
     let counts = this.perModel.get(key);
     if (!counts) {
