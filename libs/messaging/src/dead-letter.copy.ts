@@ -92,3 +92,21 @@ export function boundedDeadLetterCopy(
   headers.set(DeadLetterHeader.Truncated, 'true');
   return { data: source.data.subarray(0, room), headers, truncated: true };
 }
+
+/** nats-server's default max_payload, for a connection that has not told its own yet. */
+export const NATS_DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+
+/** The largest message the server of a connection takes (its INFO), for bounded copies. */
+export function maxPayloadOf(nc: { info?: { max_payload?: number } }): number {
+  return nc.info?.max_payload ?? NATS_DEFAULT_MAX_PAYLOAD;
+}
+
+/**
+ * Whether a failed (dead-letter) publish may succeed later: no connection, no answer in time,
+ * no stream answering. Anything else (a message refused as too large, a bad subject) fails
+ * the same way at every retry, so the message is terminated instead of retried.
+ */
+export function isTransientPublishError(error: Error): boolean {
+  const text = `${error.name} ${error.message}`;
+  return /timeout|timed out|no responders|503|closed|disconnect|reconnect|connection/i.test(text);
+}

@@ -54,7 +54,13 @@ export {
   type BucketEventData,
   type ObjectEventData,
 } from './objectstore.events';
-export { consumeUntilStopped, type ConsumeLoop } from './consume.loop';
+export {
+  consumeUntilStopped,
+  handlerFailed,
+  DEFAULT_MAX_HANDLER_DELIVERIES,
+  type ConsumeLoop,
+  type ConsumeLoopOptions,
+} from './consume.loop';
 export {
   FIELD_TYPES_BUCKET,
   FieldTypesBucket,
@@ -178,6 +184,9 @@ export {
 export {
   DeadLetterHeader,
   boundedDeadLetterCopy,
+  isTransientPublishError,
+  maxPayloadOf,
+  NATS_DEFAULT_MAX_PAYLOAD,
   type DeadLetterCopy,
   type DeadLetterSource,
 } from './dead-letter.copy';

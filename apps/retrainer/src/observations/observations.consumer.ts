@@ -20,6 +20,8 @@ import {
   OBSERVATIONS_STREAM,
   boundedDeadLetterCopy,
   consumeUntilStopped,
+  isTransientPublishError,
+  maxPayloadOf,
   decodeSubjectToken,
   DEAD_LETTER_STREAM,
   requireStreams,
@@ -34,7 +36,7 @@ import { EvaluationEngine } from '../evaluation/evaluation.engine';
 import { EvaluationStateRepository } from '../evaluation/evaluation-state.repository';
 import { AliasRefresher } from '../evaluation/alias.refresher';
 import { ObservationsMetrics } from './observations.metrics';
-import { isRowDataError, isTransientNatsError, NATS_DEFAULT_MAX_PAYLOAD } from './failure-kinds';
+import { isRowDataError } from './failure-kinds';
 
 export interface ObservationsConsumerOptions {
   consumer: string;
@@ -293,7 +295,7 @@ export class ObservationsConsumer implements OnApplicationBootstrap, OnApplicati
         tenantOfSubject(message.subject) ?? 'unknown',
         `PostgreSQL refused its effects: ${error.message}`,
       ).catch((deadLetterError: Error) => {
-        if (isTransientNatsError(deadLetterError)) throw deadLetterError;
+        if (isTransientPublishError(deadLetterError)) throw deadLetterError;
       });
       await this.repository.commitPosition(this.options.consumer, message.seq);
       const snapshot = await this.repository.load(this.options.consumer);
@@ -392,7 +394,7 @@ export class ObservationsConsumer implements OnApplicationBootstrap, OnApplicati
     this.metrics.deadLetters.inc();
     this.deadLetters.push(
       this.publishDeadLetter(message, tenant, reason).catch((error: Error) => {
-        if (isTransientNatsError(error)) throw error;
+        if (isTransientPublishError(error)) throw error;
         this.logger.error(
           { seq: message.seq, subject: message.subject, err: error.message },
           'dead letter not stored; the message is dropped',
@@ -413,7 +415,7 @@ export class ObservationsConsumer implements OnApplicationBootstrap, OnApplicati
         seq: message.seq,
       },
       reason,
-      { maxPayload: this.nats.nc.info?.max_payload ?? NATS_DEFAULT_MAX_PAYLOAD },
+      { maxPayload: maxPayloadOf(this.nats.nc) },
     );
     await this.js!.publish(observationsDeadLetterSubject(tenant), copy.data, {
       headers: copy.headers,

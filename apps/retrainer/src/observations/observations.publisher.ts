@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import {
+  maxPayloadOf,
   NatsClient,
   observationSubject,
   type Observation,
@@ -9,8 +10,6 @@ import {
 
 /** Observations per message when a REST batch is put on the stream. */
 const CHUNK = 1_000;
-/** nats-server's default max_payload, until the connection has told the server's. */
-const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 /** Room for the protocol's framing of a JetStream publish (subject, reply inbox, sizes). */
 const FRAMING_BYTES = 1024;
 
@@ -49,7 +48,7 @@ export class ObservationsPublisher {
     // Checked before anything is published: the body as re-encoded here can be larger than
     // what came in (1e21 comes back as 1e+21), and a message NATS refuses would be refused
     // at every retry.
-    const limit = (this.nats.nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD) - FRAMING_BYTES;
+    const limit = maxPayloadOf(this.nats.nc) - FRAMING_BYTES;
     const messages: { subject: string; body: Uint8Array }[] = [];
     for (const kind of ['prediction', 'actual'] as const) {
       const observations = batch[kind];
