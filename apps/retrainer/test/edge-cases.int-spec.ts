@@ -52,7 +52,10 @@ describe('retrainer edge cases', () => {
     );
 
     const body = await api.request('POST', `/v1/models/${uniqueName('pq-nul')}/observations`, {
-      predictions: [{ id: 'ok', value: 1 }, { id: 'a\u0000b', value: 2 }],
+      predictions: [
+        { id: 'ok', value: 1 },
+        { id: 'a\u0000b', value: 2 },
+      ],
     });
     expect(body.status).toBe(400);
     expect(body.body.detail).toMatch(/^\/predictions\/1\/id: must not contain the NUL/);
@@ -63,9 +66,13 @@ describe('retrainer edge cases', () => {
     // 1,000 predictions (one message) of 80 features at 1e21, which JSON.stringify writes as
     // 1e+21: the body fits the 1 MiB body limit, its message grows past what NATS takes.
     const features = Object.fromEntries(
-      Array.from({ length: 80 }, (_, i) => [`f${String(i).padStart(3, "0")}`, 1e21]),
+      Array.from({ length: 80 }, (_, i) => [`f${String(i).padStart(3, '0')}`, 1e21]),
     );
-    const predictions = Array.from({ length: 1000 }, (_, i) => ({ id: `p${i}`, value: 1, features }));
+    const predictions = Array.from({ length: 1000 }, (_, i) => ({
+      id: `p${i}`,
+      value: 1,
+      features,
+    }));
     const text = JSON.stringify({ predictions }).replaceAll('1e+21', '1e21');
     expect(text.length).toBeLessThan(1024 * 1024);
     expect(JSON.stringify(predictions).length).toBeGreaterThan(limit);

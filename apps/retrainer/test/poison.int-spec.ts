@@ -188,9 +188,7 @@ describe('retrainer under poison messages', () => {
     );
     // The other prediction of tenant-a in the same batch waits for its actual, as it should.
     expect(pending.map((row) => row.pair_key)).toEqual(['id:fine']);
-    expect((await jsm.streams.info(DEAD_LETTER_STREAM)).state.messages).toBeGreaterThan(
-      deadBefore,
-    );
+    expect((await jsm.streams.info(DEAD_LETTER_STREAM)).state.messages).toBeGreaterThan(deadBefore);
     expect(app.process.pid).toBe(pid);
     expect(app.process.exitCode).toBeNull();
   });

@@ -62,7 +62,10 @@ describe('dead letter of a message near the NATS limit', () => {
     const witness = uniqueName('afterlimit');
     const base = 1795514400000000000n;
     await publishTelemetry(nats.js, 'tenant-a', measurement, [`${measurement} v=1i ${base}`]);
-    await waitFor('the integer point', async () => (await storedCount('tenant-a', measurement)) === 1);
+    await waitFor(
+      'the integer point',
+      async () => (await storedCount('tenant-a', measurement)) === 1,
+    );
 
     // Float points on an integer field: InfluxDB refuses the whole message (type conflict).
     const limit = maxPayloadOf(nats.nc);

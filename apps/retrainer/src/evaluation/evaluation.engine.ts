@@ -169,7 +169,11 @@ export class EvaluationEngine {
     observations: Observation[],
     at: number,
   ): IngestResult {
-    const result: IngestResult = { otherVersions: [], duplicatePredictions: 0, duplicateActuals: 0 };
+    const result: IngestResult = {
+      otherVersions: [],
+      duplicatePredictions: 0,
+      duplicateActuals: 0,
+    };
     const machines = this.byModel.get(modelKey(tenant, model));
     const counts = this.countsFor(tenant, model);
     if (!machines) {

@@ -90,7 +90,8 @@ export class MonitorsService {
     spec: MonitorSpec,
     existing: MonitorRecord | undefined,
   ): Promise<MonitorView> {
-    if (spec.actions.webhook) await assertWebhookUrlAllowed(this.outbound, spec.actions.webhook.url);
+    if (spec.actions.webhook)
+      await assertWebhookUrlAllowed(this.outbound, spec.actions.webhook.url);
     const version = await this.resolveVersion(tenant, spec);
     const facts = this.checkFacts(spec, version);
     const { webhook, ...actions } = spec.actions;

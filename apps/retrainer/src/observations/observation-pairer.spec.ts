@@ -1,6 +1,10 @@
 import { ObservationPairer, type PendingObservation } from './observation-pairer';
 
-function pairer(): { pairer: ObservationPairer; added: PendingObservation[]; removed: PendingObservation[] } {
+function pairer(): {
+  pairer: ObservationPairer;
+  added: PendingObservation[];
+  removed: PendingObservation[];
+} {
   const added: PendingObservation[] = [];
   const removed: PendingObservation[] = [];
   return {

@@ -33,7 +33,10 @@ export class DeadLetterDto {
       'Present when only a prefix of the original is kept (it did not fit in one NATS message with the dead-letter headers); such a dead letter cannot be replayed',
   })
   truncated?: boolean;
-  @ApiPropertyOptional({ example: 1048000, description: 'Size of the original body, when truncated' })
+  @ApiPropertyOptional({
+    example: 1048000,
+    description: 'Size of the original body, when truncated',
+  })
   originalBytes?: number;
 }
 
