@@ -15,6 +15,13 @@ export const retrainerEnvSchema = baseEnvSchema.extend({
   ALIAS_REFRESH_MS: env.positiveInt(30_000),
   /** How long a prediction or actual waits for its counterpart before it expires. */
   PAIRING_TTL_SECONDS: env.positiveInt(24 * 3600),
+  /**
+   * How long a paired key is remembered (at most PAIRING_TTL_SECONDS), so that a prediction
+   * or actual repeating it is ignored and counted as a duplicate.
+   */
+  PAIRING_DUPLICATE_WINDOW_SECONDS: env.positiveInt(3600),
+  /** Most paired keys remembered for that; beyond it the oldest are forgotten early. */
+  PAIRING_DUPLICATE_MAX_KEYS: env.positiveInt(200_000),
   /** How often expired unpaired observations are swept out and counted. */
   PAIRING_SWEEP_MS: env.positiveInt(1_000),
   /** Durable consumer of OBSERVATIONS; tests give each app instance its own. */

@@ -51,7 +51,14 @@ export class RetrainerModule {
             timeoutMs: config.MODEL_REGISTRY_TIMEOUT_MS,
           },
         },
-        { provide: ENGINE_OPTIONS, useValue: { pairingTtlMs: config.PAIRING_TTL_SECONDS * 1000 } },
+        {
+          provide: ENGINE_OPTIONS,
+          useValue: {
+            pairingTtlMs: config.PAIRING_TTL_SECONDS * 1000,
+            duplicateWindowMs: config.PAIRING_DUPLICATE_WINDOW_SECONDS * 1000,
+            duplicateMaxKeys: config.PAIRING_DUPLICATE_MAX_KEYS,
+          },
+        },
         { provide: ALIAS_REFRESH_OPTIONS, useValue: { intervalMs: config.ALIAS_REFRESH_MS } },
         { provide: WEBHOOK_OPTIONS, useValue: { timeoutMs: config.WEBHOOK_TIMEOUT_MS } },
         {

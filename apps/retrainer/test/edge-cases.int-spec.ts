@@ -124,7 +124,9 @@ describe('retrainer edge cases', () => {
     );
     expect(row!.counts).toMatchObject({ paired: 1, duplicatePredictions: 2, duplicateActuals: 1 });
     const metrics = await (await fetch(`${running.baseUrl}/metrics`)).text();
-    expect(metrics).toMatch(/retrainer_duplicate_observations_total\{kind="actual",app="retrainer"\} 1\n/);
+    expect(metrics).toMatch(
+      /retrainer_duplicate_observations_total\{kind="actual",app="retrainer"\} 1\n/,
+    );
   });
 
   it('refuses a webhook to an internal address when the monitor is created', async () => {

@@ -47,7 +47,7 @@ export class EvaluationStateRepository {
         tenant: string;
         model: string;
         pair_key: string;
-        kind: PendingObservation['kind'];
+        kind: 'prediction' | 'actual';
         observation: PendingObservation['observation'];
         received_ms: string;
         expires_ms: string;

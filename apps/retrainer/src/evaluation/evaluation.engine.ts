@@ -22,6 +22,9 @@ import {
 
 export interface EngineOptions {
   pairingTtlMs: number;
+  /** How long, and how many, paired keys are remembered to recognise duplicates. */
+  duplicateWindowMs: number;
+  duplicateMaxKeys: number;
 }
 export const ENGINE_OPTIONS = Symbol('ENGINE_OPTIONS');
 
@@ -67,11 +70,20 @@ export class EvaluationEngine {
       this.changes.dirtyViews.add(modelKey(pending.tenant, pending.model));
     },
   };
-  private pairer = new ObservationPairer(this.forward);
+  private pairer: ObservationPairer;
   /** Serialises commits and monitor writes, so a commit never overwrites a newer monitor. */
   private lock: Promise<unknown> = Promise.resolve();
 
-  constructor(@Inject(ENGINE_OPTIONS) private readonly options: EngineOptions) {}
+  constructor(@Inject(ENGINE_OPTIONS) private readonly options: EngineOptions) {
+    this.pairer = this.newPairer();
+  }
+
+  private newPairer(): ObservationPairer {
+    return new ObservationPairer(this.forward, {
+      windowMs: this.options.duplicateWindowMs,
+      maxKeys: this.options.duplicateMaxKeys,
+    });
+  }
 
   /** Replaces everything in memory with what PostgreSQL holds. */
   restore(snapshot: EngineSnapshot): void {
@@ -79,7 +91,7 @@ export class EvaluationEngine {
     this.byModel = new Map();
     this.counts = new Map();
     this.changes = new PendingChanges();
-    this.pairer = new ObservationPairer(this.forward);
+    this.pairer = this.newPairer();
     for (const { definition, state } of snapshot.monitors) this.register(definition, state);
     PendingChanges.markPersisted(snapshot.pending);
     this.pairer.restore(snapshot.pending);
@@ -243,12 +255,11 @@ export class EvaluationEngine {
   sweep(now: number): PendingObservation[] {
     const expired = this.pairer.expire(now);
     for (const entry of expired) {
-      if (entry.kind === 'paired') continue;
       const counts = this.countsFor(entry.tenant, entry.model);
       if (entry.kind === 'prediction') counts.expiredPredictions += 1;
       else counts.expiredActuals += 1;
     }
-    return expired.filter((entry) => entry.kind !== 'paired');
+    return expired;
   }
 
   switchVersion(id: string, version: VersionFacts | null, reason: string, at: number): void {

@@ -8,7 +8,10 @@ function pairer(): {
   const added: PendingObservation[] = [];
   const removed: PendingObservation[] = [];
   return {
-    pairer: new ObservationPairer({ added: (p) => added.push(p), removed: (p) => removed.push(p) }),
+    pairer: new ObservationPairer(
+      { added: (p) => added.push(p), removed: (p) => removed.push(p) },
+      { windowMs: 500, maxKeys: 3 },
+    ),
     added,
     removed,
   };
@@ -24,7 +27,7 @@ describe('ObservationPairer', () => {
     });
     const result = p.offer('t', 'm', 'actual', 'id:1', { value: 2 }, 10, TTL);
     expect(result.kind).toBe('paired');
-    expect(added.map((a) => a.kind)).toEqual(['prediction', 'paired']);
+    expect(added.map((a) => a.kind)).toEqual(['prediction']);
     expect(p.countFor('t', 'm')).toEqual({ predictions: 0, actuals: 0 });
   });
 
@@ -45,13 +48,23 @@ describe('ObservationPairer', () => {
     expect(result.kind === 'paired' && result.other.observation.value).toBe(1);
   });
 
-  it('forgets a paired key after the TTL: the id may be used again', () => {
+  it('forgets a paired key after its window: the id may be used again', () => {
     const { pairer: p } = pairer();
     p.offer('t', 'm', 'prediction', 'id:3', { value: 1 }, 0, TTL);
     p.offer('t', 'm', 'actual', 'id:3', { value: 1 }, 10, TTL);
-    const expired = p.expire(10 + TTL);
-    expect(expired.map((e) => e.kind)).toEqual(['paired']);
-    expect(p.offer('t', 'm', 'prediction', 'id:3', { value: 1 }, 2_000, TTL).kind).toBe('waiting');
+    expect(p.offer('t', 'm', 'actual', 'id:3', { value: 1 }, 509, TTL).kind).toBe('duplicate');
+    expect(p.expire(510)).toEqual([]);
+    expect(p.offer('t', 'm', 'prediction', 'id:3', { value: 1 }, 520, TTL).kind).toBe('waiting');
+  });
+
+  it('remembers at most maxKeys paired keys, forgetting the oldest first', () => {
+    const { pairer: p } = pairer();
+    for (const key of ['a', 'b', 'c', 'd']) {
+      p.offer('t', 'm', 'prediction', key, { value: 1 }, 0, TTL);
+      p.offer('t', 'm', 'actual', key, { value: 1 }, 0, TTL);
+    }
+    expect(p.offer('t', 'm', 'actual', 'a', { value: 1 }, 1, TTL).kind).toBe('waiting');
+    expect(p.offer('t', 'm', 'actual', 'd', { value: 1 }, 1, TTL).kind).toBe('duplicate');
   });
 
   it('keeps tenants and models apart', () => {

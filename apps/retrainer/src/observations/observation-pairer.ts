@@ -1,17 +1,10 @@
 import type { Observation, ObservationKind } from '@iotwins/messaging';
 
-/**
- * A waiting prediction or actual, or `paired`: the memory of a key already paired, kept for
- * the pairing TTL so that a repeated observation of that key is recognised as a duplicate
- * instead of waiting and pairing later with an observation it never belonged to.
- */
-export type PendingKind = ObservationKind | 'paired';
-
 export interface PendingObservation {
   tenant: string;
   model: string;
   pairKey: string;
-  kind: PendingKind;
+  kind: ObservationKind;
   observation: Observation;
   receivedAt: number;
   expiresAt: number;
@@ -41,12 +34,29 @@ export type OfferResult =
  * at each commit). Map order is arrival order, which is also expiry order for one TTL, so a
  * sweep stops at the first entry that has not expired.
  */
+export interface DuplicateMemory {
+  /** How long a paired key is remembered (at most the pairing TTL). */
+  windowMs: number;
+  /** Most keys remembered; beyond it the oldest are forgotten early (bounded memory). */
+  maxKeys: number;
+}
+
 export class ObservationPairer {
   private readonly pending = new Map<string, PendingObservation>();
+  /**
+   * Keys paired recently (tenant, model, key → until when), in pairing order, so that an
+   * observation repeating one is recognised as a duplicate instead of waiting and pairing
+   * later with an observation it never belonged to. In memory only: after a restart the
+   * keys paired before it are forgotten.
+   */
+  private readonly paired = new Map<string, number>();
   /** Waiting predictions and actuals per tenant and model, kept as entries come and go. */
   private readonly perModel = new Map<string, { predictions: number; actuals: number }>();
 
-  constructor(private readonly changes: PairChanges) {}
+  constructor(
+    private readonly changes: PairChanges,
+    private readonly duplicates: DuplicateMemory = { windowMs: 3_600_000, maxKeys: 200_000 },
+  ) {}
 
   get size(): number {
     return this.pending.size;
@@ -73,22 +83,17 @@ export class ObservationPairer {
   ): OfferResult {
     const base = `${tenant}\u0000${model}\u0000${pairKey}\u0000`;
     const id = base + kind;
-    if (this.pending.has(id) || this.pending.has(base + 'paired')) return { kind: 'duplicate' };
+    const pairedUntil = this.paired.get(base);
+    if (this.pending.has(id) || (pairedUntil !== undefined && pairedUntil > receivedAt))
+      return { kind: 'duplicate' };
     const otherId = base + (kind === 'prediction' ? 'actual' : 'prediction');
     const other = this.pending.get(otherId);
     if (other) {
       this.drop(otherId, other);
-      const paired: PendingObservation = {
-        tenant,
-        model,
-        pairKey,
-        kind: 'paired',
-        observation: { value: true },
-        receivedAt,
-        expiresAt: receivedAt + ttlMs,
-      };
-      this.keep(base + 'paired', paired);
-      this.changes.added(paired);
+      this.paired.delete(base);
+      this.paired.set(base, receivedAt + Math.min(ttlMs, this.duplicates.windowMs));
+      if (this.paired.size > this.duplicates.maxKeys)
+        this.paired.delete(this.paired.keys().next().value!);
       return { kind: 'paired', other };
     }
     const entry: PendingObservation = {
@@ -105,8 +110,12 @@ export class ObservationPairer {
     return { kind: 'waiting' };
   }
 
-  /** Removes and returns what expired by `now`. */
+  /** Removes and returns what expired by `now` (and forgets paired keys past their window). */
   expire(now: number): PendingObservation[] {
+    for (const [base, until] of this.paired) {
+      if (until > now) break;
+      this.paired.delete(base);
+    }
     const expired: PendingObservation[] = [];
     for (const [id, entry] of this.pending) {
       if (entry.expiresAt > now) {
@@ -137,7 +146,6 @@ export class ObservationPairer {
   }
 
   private tally(entry: PendingObservation, by: 1 | -1): void {
-    if (entry.kind === 'paired') return;
     const key = `${entry.tenant}\u0000${entry.model}`;
     let counts = this.perModel.get(key);
     if (!counts) {
