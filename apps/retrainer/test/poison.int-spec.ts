@@ -109,6 +109,7 @@ describe('retrainer under poison messages', () => {
     await waitFor('the witness committed', async () => (await committedWitness()) === 5);
 
     const js = jetstream(nc);
+    const poisonedAt = Date.now();
     // ~1 MB, invalid (the value is an object), as large as NATS takes from a publisher.
     const limit = maxPayloadOf(nc);
     const filler = 'x'.repeat(limit - 200);
@@ -129,6 +130,9 @@ describe('retrainer under poison messages', () => {
     await waitFor('the witness committed after the poison', async () => {
       return (await committedWitness()) === 20;
     });
+    process.stdout.write(
+      `witness: 15 observations published among the poison all committed within ${Date.now() - poisonedAt} ms\n`,
+    );
     await waitFor('three dead letters', async () => deadLetters.length >= 3);
 
     const big = deadLetters.find((d) => d.originalSize === poison.length)!;
@@ -188,6 +192,11 @@ describe('retrainer under poison messages', () => {
     );
     // The other prediction of tenant-a in the same batch waits for its actual, as it should.
     expect(pending.map((row) => row.pair_key)).toEqual(['id:fine']);
+    // The API shows what is committed: the refused prediction is not counted as waiting.
+    const api = new Api(app.baseUrl, await tokens.alice());
+    const monitor = (await api.request('GET', `/v1/monitors?model=${poisonModel}`)).body
+      .monitors[0];
+    expect(monitor.observations).toMatchObject({ pendingPredictions: 1 });
     expect((await jsm.streams.info(DEAD_LETTER_STREAM)).state.messages).toBeGreaterThan(deadBefore);
     expect(app.process.pid).toBe(pid);
     expect(app.process.exitCode).toBeNull();
