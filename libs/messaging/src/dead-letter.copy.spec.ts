@@ -1,5 +1,16 @@
-import { headers as natsHeaders } from '@nats-io/nats-core';
-import { DeadLetterHeader, boundedDeadLetterCopy } from './dead-letter.copy';
+import {
+  ClosedConnectionError,
+  InvalidArgumentError,
+  NoRespondersError,
+  TimeoutError,
+  headers as natsHeaders,
+} from '@nats-io/nats-core';
+import {
+  DeadLetterHeader,
+  boundedDeadLetterCopy,
+  isTransientPublishError,
+  maxPayloadOf,
+} from './dead-letter.copy';
 
 function encodedSize(copy: ReturnType<typeof boundedDeadLetterCopy>): number {
   let size = 12;
@@ -57,5 +68,22 @@ describe('boundedDeadLetterCopy', () => {
     const copiedHeaders = [...copy.headers].filter(([key]) => key.startsWith('X-H'));
     expect(copiedHeaders.length).toBeGreaterThan(0);
     expect(copiedHeaders.length).toBeLessThan(100);
+  });
+});
+
+describe('isTransientPublishError', () => {
+  it('retries what an outage raises, terminates what the message itself causes', () => {
+    expect(isTransientPublishError(new TimeoutError())).toBe(true);
+    expect(isTransientPublishError(new NoRespondersError('deadletter.telemetry.t'))).toBe(true);
+    expect(isTransientPublishError(new ClosedConnectionError())).toBe(true);
+    expect(
+      isTransientPublishError(InvalidArgumentError.format('payload', 'max_payload size exceeded')),
+    ).toBe(false);
+    expect(isTransientPublishError(new Error('invalid subject'))).toBe(false);
+  });
+
+  it('takes the payload limit from the server, or the NATS default', () => {
+    expect(maxPayloadOf({ info: { max_payload: 8 * 1024 * 1024 } })).toBe(8 * 1024 * 1024);
+    expect(maxPayloadOf({})).toBe(1024 * 1024);
   });
 });
