@@ -231,13 +231,13 @@ describe('NATS for testbed clients: auth callout and tenant permissions', () => 
     const aimedAt = [`telemetry.tenant-b.${measurement}`, `_INBOX_tenant-b.${measurement}`];
     const witnessed: string[] = [];
     for (const subject of aimedAt)
-      b.subscribe(subject, { callback: (_error, message) => witnessed.push(message.subject) });
+      b.subscribe(subject, { callback: (_error, message) => void witnessed.push(message.subject) });
     await b.flush();
     // The control: the same consumer aimed at tenant-a's own inbox does deliver, so the
     // witness's silence is the boundary, not a consumer that never ran.
     const own = `_INBOX_tenant-a.${measurement}`;
     const delivered: string[] = [];
-    a.subscribe(own, { callback: (_error, message) => delivered.push(message.string()) });
+    a.subscribe(own, { callback: (_error, message) => void delivered.push(message.string()) });
     await a.flush();
     const durables: string[] = [];
     for (const deliverSubject of [...aimedAt, own]) {
