@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { NatsConnection } from '@nats-io/nats-core';
@@ -36,6 +37,47 @@ describe('NATS: a CONNECT burst of one tenant', () => {
     await ingest?.stop();
   });
 
+  /**
+   * Probes ingest's /health/live every 50 ms from a process of its own (this one is busy
+   * opening connections, and its own event loop would count in the figures).
+   */
+  const probeLiveness = (): { stop(): Promise<number[]> } => {
+    const prober = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const url = process.argv[1]; const times = []; let stop = false;
+         process.stdin.on('data', () => { stop = true; }); process.stdin.resume();
+         (async () => {
+           while (!stop) {
+             const started = performance.now();
+             await (await fetch(url)).arrayBuffer();
+             times.push(performance.now() - started);
+             await new Promise((done) => setTimeout(done, 50));
+           }
+           process.stdout.write(JSON.stringify(times)); process.exit(0);
+         })();`,
+        `${ingest.baseUrl}/health/live`,
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    let probed = '';
+    prober.stdout.on('data', (chunk: Buffer) => (probed += chunk.toString()));
+    const exited = new Promise<void>((done) => prober.once('exit', () => done()));
+    return {
+      stop: async () => {
+        prober.stdin.end('stop\n');
+        await exited;
+        return JSON.parse(probed) as number[];
+      },
+    };
+  };
+  const summary = (times: number[]): string => {
+    const sorted = [...times].sort((x, y) => x - y);
+    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]!;
+    return `${times.length} probes, median ${at(0.5).toFixed(1)} ms, p95 ${at(0.95).toFixed(1)} ms, slowest ${at(1).toFixed(1)} ms`;
+  };
+
   const login = (tenant: 'tenant-a' | 'tenant-b', secret: string): Promise<NatsConnection> =>
     connect({
       servers: requireEnv('NATS_URL'),
@@ -58,17 +100,10 @@ describe('NATS: a CONNECT burst of one tenant', () => {
       await (await login(tenant, secret)).close();
     await new Promise((done) => setTimeout(done, 3_000)); // the rate's burst refills
 
-    let bursting = true;
-    const liveness: number[] = [];
-    const probeLiveness = async (): Promise<void> => {
-      while (bursting) {
-        const started = performance.now();
-        const response = await fetch(`${ingest.baseUrl}/health/live`);
-        await response.arrayBuffer();
-        liveness.push(performance.now() - started);
-        await new Promise((done) => setTimeout(done, 50));
-      }
-    };
+    const baseline = probeLiveness();
+    await new Promise((done) => setTimeout(done, 3_000));
+    const quiet = await baseline.stop();
+    const during = probeLiveness();
     const refusalsOfA: string[] = [];
     const burst = async (): Promise<number> => {
       let connected = 0;
@@ -100,17 +135,14 @@ describe('NATS: a CONNECT burst of one tenant', () => {
         await new Promise((done) => setTimeout(done, 150));
       }
     };
-    const livenessDone = probeLiveness();
     const [connectedA] = await Promise.all([burst(), witness()]);
-    bursting = false;
-    await livenessDone;
-
+    const liveness = await during.stop();
     const metrics = await (await fetch(`${ingest.baseUrl}/metrics`)).text();
     const slowest = Math.max(...liveness);
     // The figures for the report of a run (visible with --verbose or on failure).
     process.stdout.write(
       `burst: tenant-a connected ${connectedA}/${BURST}; tenant-b ${witnessOutcomes.join(', ')}; ` +
-        `/health/live ${liveness.length} probes, slowest ${slowest.toFixed(1)} ms\n` +
+        `/health/live before: ${summary(quiet)}; during: ${summary(liveness)}\n` +
         `${metrics
           .split('\n')
           .filter((line) => line.startsWith('ingest_nats_auth_callout'))
@@ -120,13 +152,14 @@ describe('NATS: a CONNECT burst of one tenant', () => {
     expect(witnessOutcomes.filter((outcome) => outcome.startsWith('ok'))).toHaveLength(
       WITNESS_LOGINS,
     );
-    expect(slowest).toBeLessThan(100);
     // tenant-a got in up to its limits, and the rest was refused, not left to time out.
     expect(connectedA).toBeGreaterThan(0);
     expect(connectedA).toBeLessThan(BURST);
     expect(refusalsOfA.length).toBe(BURST - connectedA);
-    expect(refusalsOfA.every((message) => /authorization|maximum/i.test(message))).toBe(true);
-    expect(metrics).toMatch(/^ingest_nats_auth_callouts_total\{outcome="over-rate"\} [1-9]/m);
+    expect(
+      refusalsOfA.filter((message) => !/authorization|maximum|ECONNRESET|closed/i.test(message)),
+    ).toEqual([]);
+    expect(metrics).toMatch(/^ingest_nats_auth_callouts_total\{outcome="over-rate"[^}]*\} [1-9]/m);
     // The server was told why: the tenant's rate or its account's connection limit.
     const log = logSince(logOffset);
     expect(log).toMatch(
@@ -138,5 +171,7 @@ describe('NATS: a CONNECT burst of one tenant', () => {
         .split('\n')
         .filter((line) => /gateway-tenant-b/.test(line) && /error|timeout/i.test(line)),
     ).toEqual([]);
+    // Last, so a failure here still shows every other check passed.
+    expect(slowest).toBeLessThan(100);
   }, 300_000);
 });

@@ -6,14 +6,7 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import type { Msg, Subscription } from '@nats-io/nats-core';
-import {
-  decode,
-  encodeAuthorizationResponse,
-  encodeUser,
-  type AuthorizationRequest,
-  type ConnectOpts,
-  type KeyPair,
-} from '@nats-io/jwt';
+import type { AuthorizationRequest, ConnectOpts, KeyPair } from '@nats-io/jwt';
 import { decodeJwt } from 'jose';
 import { Counter, Histogram } from 'prom-client';
 import { ClientSecretExchange, InvalidTokenError, TokenVerifier, type Caller } from '@iotwins/auth';
@@ -22,6 +15,7 @@ import { NatsClient, isSubjectToken, tenantAccountName } from '@iotwins/messagin
 import { MetricsRegistry } from '@iotwins/observability';
 import type { IngestConfig } from '../app.config';
 import { TenantConnectRate } from './connect-rate';
+import { decodeNatsJwt, encodeAuthorizationResponseJwt, encodeUserJwt } from './native-jwt';
 import { nativeKeyPair } from './native-key-pair';
 import { tenantPermissions } from './tenant-permissions';
 
@@ -96,7 +90,7 @@ export class NatsAuthCallout implements OnApplicationBootstrap, OnApplicationShu
     const started = performance.now();
     let request: AuthorizationRequest;
     try {
-      request = decode<AuthorizationRequest>(message.string()).nats as AuthorizationRequest;
+      request = decodeNatsJwt<{ nats: AuthorizationRequest }>(message.string()).nats;
     } catch {
       this.verdicts.inc({ outcome: 'failed' });
       return; // not a request from the server; it times out whoever sent it
@@ -116,11 +110,11 @@ export class NatsAuthCallout implements OnApplicationBootstrap, OnApplicationShu
           `tenant "${caller.tenant}" is over its NATS login rate (${this.config.NATS_TENANT_CONNECT_RATE} per second); retry later`,
         );
       }
-      const jwt = await encodeUser(
+      const jwt = encodeUserJwt(
         `${caller.tenant}/${caller.clientId ?? caller.subject}`,
         userKey,
         this.issuer!,
-        { ...tenantPermissions(caller) },
+        tenantPermissions(caller),
         // The tenant's own account (scripts/nats-tenant-accounts.sh); nats-server refuses the
         // login if it has none, or if the account is at its connection limit.
         { aud: tenantAccountName(caller.tenant), exp: expiresAt },
@@ -135,9 +129,7 @@ export class NatsAuthCallout implements OnApplicationBootstrap, OnApplicationShu
       outcome ??= refused ? 'refused' : 'failed';
       if (!refused) this.logger.warn({ err: (error as Error).message }, 'NATS auth callout failed');
     }
-    message.respond(
-      await encodeAuthorizationResponse(userKey, serverId, this.issuer!, verdict, {}),
-    );
+    message.respond(encodeAuthorizationResponseJwt(userKey, serverId, this.issuer!, verdict));
     this.verdicts.inc({ outcome: outcome ?? 'failed' });
     this.latency.observe({ outcome: outcome ?? 'failed' }, (performance.now() - started) / 1000);
   }

@@ -5,8 +5,8 @@ import { fromSeed, type KeyPair } from '@nats-io/jwt';
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
-/** RFC 4648 base32 without padding, as nkeys encode seeds. */
-function base32Decode(text: string): Buffer {
+/** RFC 4648 base32 without padding, as nkeys encode seeds and public keys. */
+export function base32Decode(text: string): Buffer {
   const bytes: number[] = [];
   let buffer = 0;
   let bits = 0;
