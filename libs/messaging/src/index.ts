@@ -182,3 +182,9 @@ export {
   ConnectorKey,
   ensureConnectorsKv,
 } from './connectors.kv';
+export {
+  DeadLetterHeader,
+  boundedDeadLetterCopy,
+  type DeadLetterCopy,
+  type DeadLetterSource,
+} from './dead-letter.copy';
