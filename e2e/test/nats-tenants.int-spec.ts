@@ -5,6 +5,7 @@ import {
 } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { nodeCommandSubject, nodeHeartbeatSubject } from '@iotwins/messaging';
 import {
   requireEnv,
   startAppProcess,
@@ -265,6 +266,37 @@ describe('NATS for testbed clients: auth callout and tenant permissions', () => 
     await stored(tokenA, measurement, 1);
     expect(await query(tokenB, measurement)).toEqual([]);
     for (const durable of durables) await jsm.consumers.delete('TENANT_tenant-a', durable);
+  });
+
+  it('an edge node in its tenant account answers commands and reports to the platform', async () => {
+    const nodeA = await asTenant('tenant-a', { token: tokenA });
+    const node = uniqueName('edge');
+    nodeA.subscribe(nodeCommandSubject('tenant-a', node), {
+      callback: (_error, message) => void message.respond(JSON.stringify({ accepted: true })),
+    });
+    await nodeA.flush();
+    // The model registry's login, in PLATFORM, commands the node in TENANT_tenant-a.
+    const registry = await connect({
+      servers: requireEnv('NATS_URL'),
+      user: 'model-registry',
+      pass: requireEnv('NATS_MODEL_REGISTRY_PASSWORD'),
+      inboxPrefix: '_INBOX_model-registry',
+    });
+    open.push(registry);
+    const answer = await registry.request(nodeCommandSubject('tenant-a', node), '{}', {
+      timeout: 5_000,
+    });
+    expect(answer.json()).toEqual({ accepted: true });
+    // Nobody of tenant-b answers a command for a tenant-b node of the same name.
+    await expect(
+      registry.request(nodeCommandSubject('tenant-b', node), '{}', { timeout: 1_000 }),
+    ).rejects.toThrow(/no responders|timeout/i);
+    // Its heartbeat reaches NODES in PLATFORM, and JetStream's acknowledgement comes back.
+    const ack = await jetstream(nodeA, { checkAPI: false }).publish(
+      nodeHeartbeatSubject('tenant-a', node),
+      JSON.stringify({ running: [] }),
+    );
+    expect(ack.stream).toBe('NODES');
   });
 
   it("refuses another tenant's subjects, its consumers, stream administration and $SYS", async () => {
