@@ -171,7 +171,11 @@ describe('NATS: a CONNECT burst of one tenant', () => {
         .split('\n')
         .filter((line) => /gateway-tenant-b/.test(line) && /error|timeout/i.test(line)),
     ).toEqual([]);
-    // Last, so a failure here still shows every other check passed.
-    expect(slowest).toBeLessThan(100);
+    // Last, so a failure here still shows every other check passed. Under 100 ms, plus what
+    // the machine itself shows without the burst: on a quiet machine that is a few ms, on a
+    // machine shared with other work (load 15-30 seen) the scheduler alone takes 100-400 ms.
+    // The callout as it was (~100 ms of event loop per CONNECT) stalled /health/live for
+    // seconds under this burst.
+    expect(slowest).toBeLessThan(100 + Math.max(...quiet));
   }, 300_000);
 });
