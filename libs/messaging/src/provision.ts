@@ -53,9 +53,10 @@ export async function provisionNats(
   await ensureFieldTypesKv(nc, options.telemetry.replicas);
   await ensureInstanceSlotsKv(nc, options.telemetry.replicas);
   // Tenant streams live in the tenant accounts (decision 0012); PLATFORM's old ones go.
+  // The new one first: on a server without the tenant accounts this fails, old data kept.
   for (const tenant of options.tenants) {
-    await removePlatformTenantStream(jsm, tenant);
     await ensureTenantStream(nc, tenant, options.tenantStream);
+    await removePlatformTenantStream(jsm, tenant);
   }
   const streams = await jsm.streams.names().next();
   for (const tenant of options.tenants)

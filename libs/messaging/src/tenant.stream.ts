@@ -65,7 +65,16 @@ export async function ensureTenantStream(
     apiPrefix: tenantJetStreamApiPrefix(tenant),
     checkAPI: false,
   });
-  await upsertStream(jsm, tenantStreamName(tenant), tenantStreamConfig(tenant, options), true);
+  try {
+    await upsertStream(jsm, tenantStreamName(tenant), tenantStreamConfig(tenant, options), true);
+  } catch (error) {
+    if (!/no responders|timeout|not enabled/i.test((error as Error).message ?? '')) throw error;
+    throw new Error(
+      `NATS has no account ${tenantAccountName(tenant)} (or it has no JetStream): generate the ` +
+        `tenant accounts with scripts/nats-tenant-accounts.sh for NATS_TENANTS and reload nats-server`,
+      { cause: error },
+    );
+  }
 }
 
 /**
