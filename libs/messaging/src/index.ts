@@ -29,7 +29,14 @@ export { upsertStream } from './stream.upsert';
 export { requireStreams } from './stream.require';
 export { ensureObservationsStream } from './observations.stream';
 export { ensureNodesStream } from './nodes.stream';
-export { ensureTenantStream, tenantStreamName, type TenantStreamOptions } from './tenant.stream';
+export {
+  ensureTenantStream,
+  tenantAccountName,
+  tenantJetStreamApiPrefix,
+  tenantStreamConfig,
+  tenantStreamName,
+  type TenantStreamOptions,
+} from './tenant.stream';
 export { ensureS3NotificationsStream } from './s3-notifications.stream';
 export {
   BUCKET_REGISTRY_KV,
