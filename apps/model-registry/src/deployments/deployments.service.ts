@@ -86,6 +86,17 @@ export class DeploymentsService {
         );
       throw error;
     }
+    // Inserted first, checked second: a deletion of the model that claimed it meanwhile, or
+    // already removed it, wins, and this deployment withdraws (ModelsService.delete).
+    if (!(await this.models.deployable(tenant, model._id, new Date()))) {
+      await this.deployments.deleteById(tenant, deployment._id);
+      throw ProblemException.of(
+        409,
+        'model-being-deleted',
+        `Model "${model.name}" is being deleted; the deployment "${input.name}" was not created`,
+        { model: model.name },
+      );
+    }
     await this.announce(tenant, deployment, model, 'created');
     return deploymentView(deployment, model.name);
   }
