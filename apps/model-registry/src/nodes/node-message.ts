@@ -1,13 +1,7 @@
 import secureJson from 'secure-json-parse';
 import { MAX_JSON_DEPTH, jsonDeeperThan } from '@iotwins/http';
-import {
-  nodeHeartbeatSchema,
-  nodeStatusSchema,
-  parseNodeSubject,
-  type NodeHeartbeat,
-  type NodeStatus,
-} from '@iotwins/messaging';
-import { storeSafeDocument } from '../common/store-safe-document';
+import { parseNodeSubject, type NodeHeartbeat, type NodeStatus } from '@iotwins/messaging';
+import { nodeHeartbeatSchema, nodeStatusSchema } from './nodes.dto';
 
 /**
  * A heartbeat or status is a few hundred bytes; 64 KiB leaves room for a large runtime map.
@@ -15,8 +9,6 @@ import { storeSafeDocument } from '../common/store-safe-document';
  */
 export const MAX_NODE_MESSAGE_BYTES = 64 * 1024;
 
-const heartbeatSchema = storeSafeDocument(nodeHeartbeatSchema);
-const statusSchema = storeSafeDocument(nodeStatusSchema);
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export type NodeMessage =
@@ -49,7 +41,9 @@ export function readNodeMessage(subject: string, data: Uint8Array): NodeMessage 
   } catch (error) {
     return { ok: false, reason: `the body is not JSON: ${(error as Error).message}` };
   }
-  const parsed = (where.kind === 'heartbeat' ? heartbeatSchema : statusSchema).safeParse(json);
+  const parsed = (where.kind === 'heartbeat' ? nodeHeartbeatSchema : nodeStatusSchema).safeParse(
+    json,
+  );
   if (!parsed.success)
     return {
       ok: false,
