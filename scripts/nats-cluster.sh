@@ -36,6 +36,8 @@ write_config() {
   # nats-server resolves include paths next to the including file, so the shared config is
   # copied beside each node's own; settings after the include win over those in it.
   cp "$REPO_ROOT/deploy/nats/nats.conf" "$DIR/n$n/base.conf"
+  # ...and the tenant accounts it includes, from NATS_TENANTS (decision 0012).
+  bash "$REPO_ROOT/scripts/nats-tenant-accounts.sh" "$DIR/n$n"
   cat >"$DIR/n$n/node.conf" <<EOF
 include "base.conf"
 server_name: iotwins-n$n

@@ -178,8 +178,12 @@ spawn() { # name command... : runs in the background, logs and pid under the dat
 start_nats() {
   local dir="$DATA/nats"
   mkdir -p "$dir/jetstream"
+  # One account per tenant of NATS_TENANTS, with its limits (decision 0012). nats-server
+  # resolves include paths next to the including file, so the config is copied beside them.
+  cp "$REPO_ROOT/deploy/nats/nats.conf" "$dir/nats.conf"
+  bash "$REPO_ROOT/scripts/nats-tenant-accounts.sh" "$dir"
   NATS_HOST=127.0.0.1 NATS_PORT="$NATS_PORT" NATS_MONITOR_PORT="$NATS_MONITOR_PORT" NATS_WS_PORT="$NATS_WS_PORT" \
-    NATS_STORE_DIR="$dir/jetstream" spawn nats "$CACHE/bin/nats-server" -c "$REPO_ROOT/deploy/nats/nats.conf"
+    NATS_STORE_DIR="$dir/jetstream" spawn nats "$CACHE/bin/nats-server" -c "$dir/nats.conf"
 }
 
 start_influxdb() {

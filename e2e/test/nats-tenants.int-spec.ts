@@ -5,6 +5,7 @@ import {
 } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { nodeCommandSubject, nodeHeartbeatSubject } from '@iotwins/messaging';
 import {
   requireEnv,
   startAppProcess,
@@ -220,51 +221,82 @@ describe('NATS for testbed clients: auth callout and tenant permissions', () => 
     await jsm.consumers.delete('TENANT_tenant-a', durable);
   });
 
-  it('a push consumer aimed at another tenant moves no data there', async () => {
+  it("a push consumer aimed at another tenant's subjects delivers nothing there", async () => {
     const a = await asTenant('tenant-a', { token: tokenA });
+    const b = await asTenant('tenant-b', { token: tokenB });
     const jsm = await jetstreamManager(a, { checkAPI: false });
     const measurement = uniqueName('nats-aimed');
-    const durables: string[] = [];
     // NATS does not check a push consumer's deliver subject against its creator's rights;
-    // ingest and the timeseries writer must not trust what arrives that way.
-    // A push consumer delivers only where someone listens, e.g. a tenant-b client following
-    // its live telemetry (the operator login stands in for it).
-    const follower = await connect({
-      servers: requireEnv('NATS_URL'),
-      user: 'dev',
-      pass: requireEnv('NATS_DEV_PASSWORD'),
-    });
-    open.push(follower);
-    const live = follower.subscribe(`telemetry.tenant-b.${measurement}`, { max: 1 });
-    await follower.flush();
-    const durable = uniqueName('aimed');
-    durables.push(durable);
-    await jsm.consumers.add('TENANT_tenant-a', {
-      durable_name: durable,
-      ack_policy: AckPolicy.None,
-      deliver_subject: `telemetry.tenant-b.${measurement}`,
-      filter_subject: `telemetry.tenant-a.${measurement}`,
-    });
-    // What such a delivery into ingest's subjects would look like: its reply subject is a
-    // JetStream ack subject, not the tenant's inbox.
-    follower.publish(
-      `ingest.tenant-b.${measurement}`,
-      JSON.stringify({ time: 1795514400000, fields: { v: 9 } }),
-      { reply: `$JS.ACK.TENANT_tenant-a.${durable}.1.1.1.1795514400000000000.0` },
-    );
+    // each tenant's account (decision 0012) is what keeps its deliveries inside it. The
+    // witness is a tenant-b client listening where tenant-a aims.
+    const aimedAt = [`telemetry.tenant-b.${measurement}`, `_INBOX_tenant-b.${measurement}`];
+    const witnessed: string[] = [];
+    for (const subject of aimedAt)
+      b.subscribe(subject, { callback: (_error, message) => void witnessed.push(message.subject) });
+    await b.flush();
+    // The control: the same consumer aimed at tenant-a's own inbox does deliver, so the
+    // witness's silence is the boundary, not a consumer that never ran.
+    const own = `_INBOX_tenant-a.${measurement}`;
+    const delivered: string[] = [];
+    a.subscribe(own, { callback: (_error, message) => void delivered.push(message.string()) });
+    await a.flush();
+    const durables: string[] = [];
+    for (const deliverSubject of [...aimedAt, own]) {
+      const durable = uniqueName('aimed');
+      await jsm.consumers.add('TENANT_tenant-a', {
+        durable_name: durable,
+        ack_policy: AckPolicy.None,
+        deliver_policy: DeliverPolicy.New,
+        deliver_subject: deliverSubject,
+        filter_subject: `telemetry.tenant-a.${measurement}`,
+      });
+      durables.push(durable);
+    }
     const reply = await a.request(
       `ingest.tenant-a.${measurement}`,
       JSON.stringify({ time: 1795514400000, fields: { v: 1 } }),
       { timeout: 10_000 },
     );
     expect(reply.json()).toEqual({ accepted: 1 });
+    await waitFor('the control delivery to tenant-a', async () => delivered.length > 0);
+    expect(delivered).toEqual([`${measurement} v=1 1795514400000000000`]);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(witnessed).toEqual([]);
+    // And nothing of it is stored as tenant-b's.
     await stored(tokenA, measurement, 1);
-    // The live follower sees it (documented in docs/nats.md: check Iotwins-Tenant), but
-    // nothing of it is stored as tenant-b's: not through ingest, not through TELEMETRY.
-    for await (const message of live)
-      expect(message.headers?.get('Iotwins-Tenant')).toBe('tenant-a');
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(await query(tokenB, measurement)).toEqual([]);
+    for (const durable of durables) await jsm.consumers.delete('TENANT_tenant-a', durable);
+  });
+
+  it('an edge node in its tenant account answers commands and reports to the platform', async () => {
+    const nodeA = await asTenant('tenant-a', { token: tokenA });
+    const node = uniqueName('edge');
+    nodeA.subscribe(nodeCommandSubject('tenant-a', node), {
+      callback: (_error, message) => void message.respond(JSON.stringify({ accepted: true })),
+    });
+    await nodeA.flush();
+    // The model registry's login, in PLATFORM, commands the node in TENANT_tenant-a.
+    const registry = await connect({
+      servers: requireEnv('NATS_URL'),
+      user: 'model-registry',
+      pass: requireEnv('NATS_MODEL_REGISTRY_PASSWORD'),
+      inboxPrefix: '_INBOX_model-registry',
+    });
+    open.push(registry);
+    const answer = await registry.request(nodeCommandSubject('tenant-a', node), '{}', {
+      timeout: 5_000,
+    });
+    expect(answer.json()).toEqual({ accepted: true });
+    // Nobody of tenant-b answers a command for a tenant-b node of the same name.
+    await expect(
+      registry.request(nodeCommandSubject('tenant-b', node), '{}', { timeout: 1_000 }),
+    ).rejects.toThrow(/no responders|timeout/i);
+    // Its heartbeat reaches NODES in PLATFORM, and JetStream's acknowledgement comes back.
+    const ack = await jetstream(nodeA, { checkAPI: false }).publish(
+      nodeHeartbeatSubject('tenant-a', node),
+      JSON.stringify({ running: [] }),
+    );
+    expect(ack.stream).toBe('NODES');
   });
 
   it("refuses another tenant's subjects, its consumers, stream administration and $SYS", async () => {

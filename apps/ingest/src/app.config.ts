@@ -92,6 +92,10 @@ export const ingestEnvSchema = baseEnvSchema.extend({
     .regex(/^SA[A-Z2-7]{56}$/, { message: 'expected an account nkey seed (SA...)' })
     .optional(),
   NATS_TENANT_USER_TTL_SECONDS: env.positiveInt(3600),
+  // CONNECT rate of one tenant at the auth callout, per replica: `BURST` logins at once, then
+  // `RATE` per second; over it the login is refused at once (decision 0012).
+  NATS_TENANT_CONNECT_RATE: env.positiveInt(20),
+  NATS_TENANT_CONNECT_BURST: env.positiveInt(50),
 });
 
 export type IngestConfig = z.infer<typeof ingestEnvSchema>;

@@ -8,6 +8,7 @@ import { APP_NAME } from './app.name';
 import { AliasesController } from './aliases/aliases.controller';
 import { AliasesService } from './aliases/aliases.service';
 import { BackingOutageInterceptor } from './common/backing-outage.interceptor';
+import { StoreSafeInputInterceptor } from './common/store-safe-input.interceptor';
 import { DeploymentsController } from './deployments/deployments.controller';
 import { DeploymentsRepository } from './deployments/deployments.repository';
 import { DeploymentsService } from './deployments/deployments.service';
@@ -22,6 +23,7 @@ import { ModelsController } from './models/models.controller';
 import { ModelsRepository } from './models/models.repository';
 import { ModelsService } from './models/models.service';
 import { NodeCommands } from './nodes/node.commands';
+import { NodeMessageDrops } from './nodes/node-message.drops';
 import { NodesConsumer } from './nodes/nodes.consumer';
 import { NodesController } from './nodes/nodes.controller';
 import { NodesRepository } from './nodes/nodes.repository';
@@ -72,6 +74,8 @@ export class ModelRegistryModule {
       ],
       providers: [
         { provide: APP_INTERCEPTOR, useClass: BackingOutageInterceptor },
+        // Text the metadata store refuses (NUL, lone surrogates) is a 400 naming the field.
+        { provide: APP_INTERCEPTOR, useClass: StoreSafeInputInterceptor },
         // Uploads are streamed by their handlers; every other route takes JSON.
         StreamedOrJsonBodyParsers([
           '/v1/models/:model/versions',
@@ -91,6 +95,7 @@ export class ModelRegistryModule {
         NodesService,
         RolloutService,
         NodesConsumer,
+        NodeMessageDrops,
         NodeCommands,
         MlflowArtifactsRepository,
         MlflowService,

@@ -127,4 +127,13 @@ describe('request-reply for the retrainer over the NATS transport', () => {
       type: 'urn:iotwins:problem:version-not-found',
     });
   });
+
+  it('answers a NUL in a model name with 400, not the store’s error (the retrainer saw a 503)', async () => {
+    await expect(
+      send(ModelRegistryRequest.VersionGet, { tenant: 'tenant-a', model: 'a\u0000b', version: 1 }),
+    ).rejects.toMatchObject({
+      status: 400,
+      type: 'urn:iotwins:problem:invalid-model-name',
+    });
+  });
 });

@@ -15,6 +15,13 @@ export const retrainerEnvSchema = baseEnvSchema.extend({
   ALIAS_REFRESH_MS: env.positiveInt(30_000),
   /** How long a prediction or actual waits for its counterpart before it expires. */
   PAIRING_TTL_SECONDS: env.positiveInt(24 * 3600),
+  /**
+   * How long a paired key is remembered (at most PAIRING_TTL_SECONDS), so that a prediction
+   * or actual repeating it is ignored and counted as a duplicate.
+   */
+  PAIRING_DUPLICATE_WINDOW_SECONDS: env.positiveInt(3600),
+  /** Most paired keys remembered for that; beyond it the oldest are forgotten early. */
+  PAIRING_DUPLICATE_MAX_KEYS: env.positiveInt(200_000),
   /** How often expired unpaired observations are swept out and counted. */
   PAIRING_SWEEP_MS: env.positiveInt(1_000),
   /** Durable consumer of OBSERVATIONS; tests give each app instance its own. */
@@ -31,6 +38,11 @@ export const retrainerEnvSchema = baseEnvSchema.extend({
   ACTION_MAX_ATTEMPTS: env.positiveInt(6),
   /** First retry delay of an action; it doubles with each attempt. */
   ACTION_RETRY_BASE_MS: env.positiveInt(1_000),
+  /**
+   * Lease of the actions an instance claimed, renewed every third of it while they run: the
+   * actions of an instance that died are taken by another within about this long.
+   */
+  ACTION_LEASE_SECONDS: env.positiveInt(30),
   /**
    * Secret the passwords of the per-tenant dashboard readers (PostgreSQL roles
    * iotwins_monitor_reader_<tenant>, Grafana's datasources) are derived from (HMAC).

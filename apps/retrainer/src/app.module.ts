@@ -51,7 +51,14 @@ export class RetrainerModule {
             timeoutMs: config.MODEL_REGISTRY_TIMEOUT_MS,
           },
         },
-        { provide: ENGINE_OPTIONS, useValue: { pairingTtlMs: config.PAIRING_TTL_SECONDS * 1000 } },
+        {
+          provide: ENGINE_OPTIONS,
+          useValue: {
+            pairingTtlMs: config.PAIRING_TTL_SECONDS * 1000,
+            duplicateWindowMs: config.PAIRING_DUPLICATE_WINDOW_SECONDS * 1000,
+            duplicateMaxKeys: config.PAIRING_DUPLICATE_MAX_KEYS,
+          },
+        },
         { provide: ALIAS_REFRESH_OPTIONS, useValue: { intervalMs: config.ALIAS_REFRESH_MS } },
         { provide: WEBHOOK_OPTIONS, useValue: { timeoutMs: config.WEBHOOK_TIMEOUT_MS } },
         {
@@ -59,6 +66,7 @@ export class RetrainerModule {
           useValue: {
             maxAttempts: config.ACTION_MAX_ATTEMPTS,
             retryBaseMs: config.ACTION_RETRY_BASE_MS,
+            leaseSeconds: config.ACTION_LEASE_SECONDS,
           },
         },
         {

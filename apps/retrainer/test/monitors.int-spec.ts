@@ -1,5 +1,6 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import {
+  DeadLetterHeader,
   OBSERVATION_DEAD_LETTER_REASON_HEADER,
   observationsDeadLetterSubject,
 } from '@iotwins/messaging';
@@ -245,7 +246,7 @@ describe('retrainer monitors and observations API', () => {
     const deadLetters: { reason: string | undefined; body: string }[] = [];
     const subscription = nc.subscribe(observationsDeadLetterSubject(TENANT), {
       callback: (error, message) => {
-        if (!error && message.headers?.get('Iotwins-Original-Subject')?.endsWith(natsModel))
+        if (!error && message.headers?.get(DeadLetterHeader.Subject)?.endsWith(natsModel))
           deadLetters.push({
             reason: message.headers?.get(OBSERVATION_DEAD_LETTER_REASON_HEADER),
             body: message.string(),

@@ -29,7 +29,14 @@ export { upsertStream } from './stream.upsert';
 export { requireStreams } from './stream.require';
 export { ensureObservationsStream } from './observations.stream';
 export { ensureNodesStream } from './nodes.stream';
-export { ensureTenantStream, tenantStreamName, type TenantStreamOptions } from './tenant.stream';
+export {
+  ensureTenantStream,
+  tenantAccountName,
+  tenantJetStreamApiPrefix,
+  tenantStreamConfig,
+  tenantStreamName,
+  type TenantStreamOptions,
+} from './tenant.stream';
 export { ensureS3NotificationsStream } from './s3-notifications.stream';
 export {
   BUCKET_REGISTRY_KV,
@@ -54,7 +61,13 @@ export {
   type BucketEventData,
   type ObjectEventData,
 } from './objectstore.events';
-export { consumeUntilStopped, type ConsumeLoop } from './consume.loop';
+export {
+  consumeUntilStopped,
+  handlerFailed,
+  DEFAULT_MAX_HANDLER_DELIVERIES,
+  type ConsumeLoop,
+  type ConsumeLoopOptions,
+} from './consume.loop';
 export {
   FIELD_TYPES_BUCKET,
   FieldTypesBucket,
@@ -175,3 +188,12 @@ export {
   ConnectorKey,
   ensureConnectorsKv,
 } from './connectors.kv';
+export {
+  DeadLetterHeader,
+  boundedDeadLetterCopy,
+  isTransientPublishError,
+  maxPayloadOf,
+  NATS_DEFAULT_MAX_PAYLOAD,
+  type DeadLetterCopy,
+  type DeadLetterSource,
+} from './dead-letter.copy';

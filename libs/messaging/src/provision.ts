@@ -13,11 +13,19 @@ import {
   ensureTelemetryStream,
   type TelemetryStreamOptions,
 } from './telemetry.stream';
-import { ensureTenantStream, type TenantStreamOptions } from './tenant.stream';
+import {
+  ensureTenantStream,
+  removePlatformTenantStream,
+  tenantAccountName,
+  type TenantStreamOptions,
+} from './tenant.stream';
 
 export interface ProvisionOptions {
   telemetry: TelemetryStreamOptions;
-  /** Tenants that get a TENANT_<tenant> stream for durable subscriptions. */
+  /**
+   * Tenants with a NATS account (scripts/nats-tenant-accounts.sh): each gets its
+   * TENANT_<tenant> stream for durable subscriptions, in that account.
+   */
   tenants: readonly string[];
   tenantStream: TenantStreamOptions;
 }
@@ -44,7 +52,14 @@ export async function provisionNats(
   await ensureConnectorsKv(nc);
   await ensureFieldTypesKv(nc, options.telemetry.replicas);
   await ensureInstanceSlotsKv(nc, options.telemetry.replicas);
-  // Tenant streams source TELEMETRY and EVENTS, so those come first.
-  for (const tenant of options.tenants) await ensureTenantStream(jsm, tenant, options.tenantStream);
-  return (await jsm.streams.names().next()).sort();
+  // Tenant streams live in the tenant accounts (decision 0012); PLATFORM's old ones go.
+  // The new one first: on a server without the tenant accounts this fails, old data kept.
+  for (const tenant of options.tenants) {
+    await ensureTenantStream(nc, tenant, options.tenantStream);
+    await removePlatformTenantStream(jsm, tenant);
+  }
+  const streams = await jsm.streams.names().next();
+  for (const tenant of options.tenants)
+    streams.push(`TENANT_${tenant} (account ${tenantAccountName(tenant)})`);
+  return streams.sort();
 }

@@ -20,3 +20,11 @@ export {
   type PrefixAccess,
   type ScopedS3,
 } from './scoped-client';
+export {
+  INERT_CONTENT_SECURITY_POLICY,
+  INLINE_CONTENT_SECURITY_POLICY,
+  attachmentDisposition,
+  inertContentHeaders,
+  inertPresignParams,
+  type InertContentOptions,
+} from './inert-content';

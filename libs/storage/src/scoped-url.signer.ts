@@ -33,6 +33,8 @@ export class ScopedUrlSigner {
     key: string,
     expiresInS: number,
     at: Date,
+    /** S3 response-* overrides of a GET (e.g. inertPresignParams), signed into the URL. */
+    responseParams: Record<string, string> = {},
   ): Promise<string> {
     const provider = new AssumeRoleProvider({
       stsEndpoint: this.options.sts.endpoint,
@@ -59,6 +61,13 @@ export class ScopedUrlSigner {
       sessionToken: credentials.sessionToken,
       region: this.options.sts.region,
     });
-    return client.presignedUrl(method, bucket, key, expiresInS, {}, at);
+    return client.presignedUrl(
+      method,
+      bucket,
+      key,
+      expiresInS,
+      method === 'GET' ? responseParams : {},
+      at,
+    );
   }
 }

@@ -6,28 +6,21 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import type { Msg, Subscription } from '@nats-io/nats-core';
-import {
-  decode,
-  encodeAuthorizationResponse,
-  encodeUser,
-  fromSeed,
-  type AuthorizationRequest,
-  type ConnectOpts,
-  type KeyPair,
-} from '@nats-io/jwt';
+import type { AuthorizationRequest, ConnectOpts, KeyPair } from '@nats-io/jwt';
 import { decodeJwt } from 'jose';
-import { Counter } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 import { ClientSecretExchange, InvalidTokenError, TokenVerifier, type Caller } from '@iotwins/auth';
 import { APP_CONFIG } from '@iotwins/config';
-import { NatsClient, isSubjectToken } from '@iotwins/messaging';
+import { NatsClient, isSubjectToken, tenantAccountName } from '@iotwins/messaging';
 import { MetricsRegistry } from '@iotwins/observability';
 import type { IngestConfig } from '../app.config';
+import { TenantConnectRate } from './connect-rate';
+import { decodeNatsJwt, encodeAuthorizationResponseJwt, encodeUserJwt } from './native-jwt';
+import { nativeKeyPair } from './native-key-pair';
 import { tenantPermissions } from './tenant-permissions';
 
 /** Where nats-server asks the auth service (in the callout account, PLATFORM). */
 const AUTH_CALLOUT_SUBJECT = '$SYS.REQ.USER.AUTH';
-/** The account users are placed in; deploy/nats/nats.conf. */
-const TENANT_ACCOUNT = 'PLATFORM';
 
 interface Identity {
   caller: Caller;
@@ -39,13 +32,17 @@ interface Identity {
  * NATS auth callout: nats-server sends every CONNECT that is not a service login here. The
  * client presents a Keycloak access token (`token`) or a Keycloak client id and secret
  * (`user` and `password`, exchanged like /write does); a verified identity gets a user JWT,
- * signed with the callout issuer key, holding the permissions of its own tenant only. Any
- * failure answers with an error, and the server refuses the connection.
+ * signed with the callout issuer key, holding the permissions of its own tenant only and
+ * placing it in its tenant's account TENANT_<tenant> (decision 0012). Any failure answers
+ * with an error, and the server refuses the connection. A tenant over its CONNECT rate is
+ * refused at once; its connection, subscription and storage limits are its account's.
  */
 @Injectable()
 export class NatsAuthCallout implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(NatsAuthCallout.name);
   private readonly verdicts: Counter<'outcome'>;
+  private readonly latency: Histogram<'outcome'>;
+  private readonly rate: TenantConnectRate;
   private subscription: Subscription | undefined;
   private issuer: KeyPair | undefined;
 
@@ -58,16 +55,27 @@ export class NatsAuthCallout implements OnApplicationBootstrap, OnApplicationShu
   ) {
     this.verdicts = new Counter({
       name: 'ingest_nats_auth_callouts_total',
-      help: 'NATS auth callout verdicts (authorized, refused, failed)',
+      help: 'NATS auth callout verdicts (authorized, refused, over-rate, failed)',
       labelNames: ['outcome'],
       registers: [metrics.registry],
     });
+    this.latency = new Histogram({
+      name: 'ingest_nats_auth_callout_seconds',
+      help: 'Time from a callout request to its answer (nats-server waits auth_timeout, 2 s)',
+      labelNames: ['outcome'],
+      buckets: [0.001, 0.005, 0.025, 0.1, 0.25, 0.5, 1, 2],
+      registers: [metrics.registry],
+    });
+    this.rate = new TenantConnectRate(
+      config.NATS_TENANT_CONNECT_RATE,
+      config.NATS_TENANT_CONNECT_BURST,
+    );
   }
 
   onApplicationBootstrap(): void {
     const seed = this.config.NATS_AUTH_CALLOUT_ISSUER_SEED;
     if (!seed) return; // this replica does not answer callouts
-    this.issuer = fromSeed(new TextEncoder().encode(seed));
+    this.issuer = nativeKeyPair(seed);
     this.subscription = this.nats.nc.subscribe(AUTH_CALLOUT_SUBJECT, {
       queue: 'ingest-auth-callout',
       callback: (_error, message) => void this.answer(message),
@@ -79,9 +87,10 @@ export class NatsAuthCallout implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async answer(message: Msg): Promise<void> {
+    const started = performance.now();
     let request: AuthorizationRequest;
     try {
-      request = decode<AuthorizationRequest>(message.string()).nats as AuthorizationRequest;
+      request = decodeNatsJwt<{ nats: AuthorizationRequest }>(message.string()).nats;
     } catch {
       this.verdicts.inc({ outcome: 'failed' });
       return; // not a request from the server; it times out whoever sent it
@@ -89,31 +98,40 @@ export class NatsAuthCallout implements OnApplicationBootstrap, OnApplicationShu
     const userKey = request.user_nkey;
     const serverId = request.server_id.id;
     let verdict: { jwt?: string; error?: string };
+    let outcome: 'authorized' | 'refused' | 'over-rate' | 'failed' | undefined;
     try {
       const { caller, expiresAt } = await this.identify(request.connect_opts);
       // Permissions are built from the tenant name: it must be exactly one subject token.
       if (!isSubjectToken(caller.tenant))
         throw new InvalidTokenError(`tenant "${caller.tenant}" cannot be used on NATS`);
-      const jwt = await encodeUser(
+      if (!this.rate.take(caller.tenant)) {
+        outcome = 'over-rate';
+        throw new InvalidTokenError(
+          `tenant "${caller.tenant}" is over its NATS login rate (${this.config.NATS_TENANT_CONNECT_RATE} per second); retry later`,
+        );
+      }
+      const jwt = encodeUserJwt(
         `${caller.tenant}/${caller.clientId ?? caller.subject}`,
         userKey,
         this.issuer!,
-        { ...tenantPermissions(caller) },
-        { aud: TENANT_ACCOUNT, exp: expiresAt },
+        tenantPermissions(caller),
+        // The tenant's own account (scripts/nats-tenant-accounts.sh); nats-server refuses the
+        // login if it has none, or if the account is at its connection limit.
+        { aud: tenantAccountName(caller.tenant), exp: expiresAt },
       );
       verdict = { jwt };
-      this.verdicts.inc({ outcome: 'authorized' });
+      outcome = 'authorized';
     } catch (error) {
       const refused = error instanceof InvalidTokenError;
       verdict = {
         error: refused ? (error as Error).message : 'the identity provider could not be reached',
       };
-      this.verdicts.inc({ outcome: refused ? 'refused' : 'failed' });
+      outcome ??= refused ? 'refused' : 'failed';
       if (!refused) this.logger.warn({ err: (error as Error).message }, 'NATS auth callout failed');
     }
-    message.respond(
-      await encodeAuthorizationResponse(userKey, serverId, this.issuer!, verdict, {}),
-    );
+    message.respond(encodeAuthorizationResponseJwt(userKey, serverId, this.issuer!, verdict));
+    this.verdicts.inc({ outcome: outcome ?? 'failed' });
+    this.latency.observe({ outcome: outcome ?? 'failed' }, (performance.now() - started) / 1000);
   }
 
   private async identify(options: ConnectOpts): Promise<Identity> {

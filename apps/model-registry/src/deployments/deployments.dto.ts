@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { aliasNameSchema, modelNameSchema } from '../models/model-name';
+import { aliasNameSchema, modelRefSchema } from '../models/model-name';
 
 /** Deployment names become Kubernetes object names: DNS-1123 labels. */
 export const deploymentNameSchema = z
@@ -20,7 +20,8 @@ const resourceList = z.object({ cpu: quantity.optional(), memory: quantity.optio
 export const createDeploymentSchema = z
   .object({
     name: deploymentNameSchema,
-    model: modelNameSchema,
+    /** Any model the tenant has, by the look-up rule (one made before the name rule too). */
+    model: modelRefSchema,
     /** Follow an alias (re-rendered when it moves) or pin one version: exactly one. */
     alias: aliasNameSchema.optional(),
     version: z.number().int().positive().optional(),

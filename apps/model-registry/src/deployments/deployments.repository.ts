@@ -96,6 +96,11 @@ export class DeploymentsRepository implements OnModuleInit {
     return result.modifiedCount === 1;
   }
 
+  /** Removes one deployment by id (a creation that withdrew), never a namesake made later. */
+  async deleteById(tenant: string, id: string): Promise<void> {
+    await this.deployments.deleteOne({ tenant, _id: id });
+  }
+
   async delete(tenant: string, name: string): Promise<boolean> {
     return (await this.deployments.deleteOne({ tenant, name })).deletedCount === 1;
   }

@@ -23,6 +23,10 @@ import {
 import { parseLabelSelector, SelectorError, type LabelSelector } from './label-selector';
 import { renderManifest } from './manifest.renderer';
 
+/** How long a new deployment watches a deletion's claim on its model, and how often. */
+const CLAIM_WAIT_MS = 2_000;
+const CLAIM_POLL_MS = 25;
+
 /** How often a re-render retries when another one raced it. */
 const RENDER_ATTEMPTS = 5;
 
@@ -86,8 +90,36 @@ export class DeploymentsService {
         );
       throw error;
     }
+    // Inserted first, checked second: a deletion of the model that claimed it meanwhile, or
+    // already removed it, wins, and this deployment withdraws (ModelsService.delete).
+    if (!(await this.modelStaysDeployable(tenant, model._id))) {
+      await this.deployments.deleteById(tenant, deployment._id);
+      throw ProblemException.of(
+        409,
+        'model-being-deleted',
+        `Model "${model.name}" is being deleted; the deployment "${input.name}" was not created`,
+        { model: model.name },
+      );
+    }
     await this.announce(tenant, deployment, model, 'created');
     return deploymentView(deployment, model.name);
+  }
+
+  /**
+   * Whether the model of a deployment just stored may keep it. A deletion's claim need not be
+   * final: a deletion that saw this deployment gives its claim back at once (409 for it), so
+   * the claim is watched for a moment; the model gone, or still claimed after the wait, and
+   * the deployment withdraws. Any answer of true was read after the deployment was stored,
+   * so a deletion claiming later finds it.
+   */
+  private async modelStaysDeployable(tenant: string, modelId: string): Promise<boolean> {
+    const deadline = Date.now() + CLAIM_WAIT_MS;
+    for (;;) {
+      if (await this.models.deployable(tenant, modelId, new Date())) return true;
+      if (!(await this.models.findById(tenant, modelId))) return false;
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, CLAIM_POLL_MS));
+    }
   }
 
   async get(

@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ActingTenant, RequireRoles, Role } from '@iotwins/auth';
 import { APP_CONFIG } from '@iotwins/config';
 import { ProblemException } from '@iotwins/http';
-import { ObjectTooLargeError } from '@iotwins/storage';
+import { ObjectTooLargeError, inertContentHeaders } from '@iotwins/storage';
 import type { ModelRegistryConfig } from '../app.config';
 import { ArtifactsRepository, tenantArtifactPrefix } from '../versions/artifacts.repository';
 import { filePathProblem } from '../versions/versions.dto';
@@ -124,6 +124,8 @@ export class MlflowArtifactsController {
       .status(200)
       .header('content-type', file.contentType)
       .header('content-length', String(file.size))
+      // Tenant bytes on the API's origin (an uploaded HTML file too): never rendered as a page.
+      .headers(inertContentHeaders({ filename: path }))
       .send(await this.artifacts.read(file.key));
   }
 

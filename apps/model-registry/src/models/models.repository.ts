@@ -19,7 +19,16 @@ export interface ModelDocument {
   createdBy: string;
   createdAt: Date;
   updatedAt: Date;
+  /**
+   * Set while a deletion of the model checks for deployments and removes it: a deployment
+   * created meanwhile sees it and withdraws (see ModelsService.delete). A lease, so a process
+   * that died mid-deletion does not block the model for good.
+   */
+  deletingSince?: Date;
 }
+
+/** How long a deletion's claim holds; a claim older than this is one whose process died. */
+export const DELETION_LEASE_MS = 60_000;
 
 export interface ModelSearch {
   tenant: string;
@@ -131,10 +140,46 @@ export class ModelsRepository implements OnModuleInit {
     );
   }
 
+  /**
+   * Claims the model for deletion unless another deletion holds it: true when this one does.
+   * One conditional update, so two deletions, or a deletion and a deployment, see each other.
+   */
+  async claimDeletion(tenant: string, id: string, since: Date): Promise<boolean> {
+    const claimed = await this.models.findOneAndUpdate(
+      { tenant, _id: id, ...unclaimed(since) },
+      { $set: { deletingSince: since } },
+      { returnDocument: 'after' },
+    );
+    return claimed !== null;
+  }
+
+  /** Gives a claim back (the deletion was refused); a newer claim is left alone. */
+  async releaseDeletion(tenant: string, id: string, since: Date): Promise<void> {
+    await this.models.updateOne(
+      { tenant, _id: id, deletingSince: since },
+      { $unset: { deletingSince: '' } },
+    );
+  }
+
+  /** True while the model exists and no live deletion claims it: a deployment may stand. */
+  async deployable(tenant: string, id: string, now: Date): Promise<boolean> {
+    return (await this.models.findOne({ tenant, _id: id, ...unclaimed(now) })) !== null;
+  }
+
   async delete(tenant: string, id: string): Promise<boolean> {
     const result = await this.models.deleteOne({ tenant, _id: id });
     return result.deletedCount === 1;
   }
+}
+
+/** No deletion claim, or one older than its lease (its process died). */
+function unclaimed(now: Date): Filter<ModelDocument> {
+  return {
+    $or: [
+      { deletingSince: { $exists: false } },
+      { deletingSince: { $lt: new Date(now.getTime() - DELETION_LEASE_MS) } },
+    ],
+  };
 }
 
 export function escapeRegex(text: string): string {

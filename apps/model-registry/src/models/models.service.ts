@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Caller } from '@iotwins/auth';
-import { ProblemException } from '@iotwins/http';
+import { ProblemException, parseInput } from '@iotwins/http';
 import { ModelsEventType } from '@iotwins/messaging';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { DeploymentsRepository } from '../deployments/deployments.repository';
@@ -9,7 +9,7 @@ import { ModelEvents } from '../events/model.events';
 import { ArtifactsRepository, modelArtifactPrefix } from '../versions/artifacts.repository';
 import { VersionsRepository } from '../versions/versions.repository';
 import { WebhooksRepository } from '../webhooks/webhooks.repository';
-import { tagIndexEntries, type Tags } from './model-name';
+import { modelRefSchema, tagIndexEntries, type Tags } from './model-name';
 import type { CreateModelInput, ModelListView, ModelView, UpdateModelInput } from './models.dto';
 import { DuplicateModelError, ModelsRepository, type ModelDocument } from './models.repository';
 
@@ -30,28 +30,51 @@ export class ModelsService {
 
   /**
    * Deletes the model, its versions and their files; refused while a deployment runs it.
+   * Serialised with deployments of it: the deletion first claims the model (one conditional
+   * update), then looks for deployments; a deployment is inserted first, then checks for a
+   * claim (DeploymentsService.create). Whatever the interleaving, one of the two sees the
+   * other and answers 409, so a deployment never outlives its model's files.
    * Documents go first: from then on nothing points at the files, so if deleting them fails
    * half-way the orphan sweeper finishes the job.
    */
   async delete(tenant: string, name: string): Promise<void> {
     const model = await this.resolve(tenant, name);
-    const deployed = await this.deployments.anyOfModel(tenant, model._id);
-    if (deployed)
+    const since = new Date();
+    if (!(await this.models.claimDeletion(tenant, model._id, since))) {
+      if (!(await this.models.findById(tenant, model._id))) throw modelNotFound(name);
       throw ProblemException.of(
         409,
-        'model-deployed',
-        `Model "${name}" is deployed by "${deployed.name}"; delete that deployment first`,
-        { deployment: deployed.name },
+        'model-busy',
+        `Model "${name}" is being deleted by another request; retry`,
       );
-    if (!(await this.models.delete(tenant, model._id))) throw modelNotFound(name);
+    }
+    try {
+      const deployed = await this.deployments.anyOfModel(tenant, model._id);
+      if (deployed)
+        throw ProblemException.of(
+          409,
+          'model-deployed',
+          `Model "${name}" is deployed by "${deployed.name}"; delete that deployment first`,
+          { deployment: deployed.name },
+        );
+      if (!(await this.models.delete(tenant, model._id))) throw modelNotFound(name);
+    } catch (error) {
+      await this.models.releaseDeletion(tenant, model._id, since).catch(() => undefined);
+      throw error;
+    }
     await this.versions.deleteAllOf(tenant, model._id);
     await this.webhooks.deleteAllOf(tenant, model._id);
     await this.artifacts.removePrefix(modelArtifactPrefix(tenant, model._id));
     await this.events.publish(tenant, ModelsEventType.ModelDeleted, { model: model.name });
   }
 
-  /** The tenant's model of that name, or a 404 naming it. */
+  /**
+   * The tenant's model of that name, or a 404 naming it. Every route reaches a model through
+   * here (REST, MLflow, NATS requests): a name no model can have under the look-up rule is a
+   * 400 naming the field, never a query the store would refuse.
+   */
   async resolve(tenant: string, name: string): Promise<ModelDocument> {
+    parseInput(modelRefSchema, name, 'model name', 'invalid-model-name', ['model']);
     const model = await this.models.findByName(tenant, name);
     if (!model) throw modelNotFound(name);
     return model;

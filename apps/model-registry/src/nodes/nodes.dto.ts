@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import { nodeHeartbeatSchema, nodeStatusSchema } from '@iotwins/messaging';
+import {
+  nodeHeartbeatSchema as heartbeatMessageSchema,
+  nodeStatusSchema as statusMessageSchema,
+} from '@iotwins/messaging';
+import { storeSafeMapDocument } from '../common/store-safe-document';
 
 /** Node names are NATS subject tokens (nodes.<tenant>.<node>.heartbeat). */
 export const nodeNameSchema = z
@@ -20,25 +24,34 @@ export const labelsSchema = z
   .record(labelKey, labelValue)
   .refine((l) => Object.keys(l).length <= 64, 'at most 64 labels');
 
-export const registerNodeSchema = z
-  .object({
-    name: nodeNameSchema,
-    labels: labelsSchema.default({}),
-    hardware: z.record(z.string(), z.unknown()).default({}),
-    runtime: z.record(z.string(), z.unknown()).default({}),
-  })
-  .strict();
+export const registerNodeSchema = storeSafeMapDocument(
+  z
+    .object({
+      name: nodeNameSchema,
+      labels: labelsSchema.default({}),
+      hardware: z.record(z.string(), z.unknown()).default({}),
+      runtime: z.record(z.string(), z.unknown()).default({}),
+    })
+    .strict(),
+);
 export type RegisterNodeInput = z.infer<typeof registerNodeSchema>;
 
-export const updateNodeSchema = z
-  .object({
-    labels: labelsSchema.optional(),
-    hardware: z.record(z.string(), z.unknown()).optional(),
-    runtime: z.record(z.string(), z.unknown()).optional(),
-  })
-  .strict();
+export const updateNodeSchema = storeSafeMapDocument(
+  z
+    .object({
+      labels: labelsSchema.optional(),
+      hardware: z.record(z.string(), z.unknown()).optional(),
+      runtime: z.record(z.string(), z.unknown()).optional(),
+    })
+    .strict(),
+);
 
-export { nodeHeartbeatSchema, nodeStatusSchema };
+/**
+ * What a node sends, over REST or on NATS alike: the message schemas, refusing text and keys
+ * the store would refuse (NUL, lone surrogates, "$" and "." in runtime keys).
+ */
+export const nodeHeartbeatSchema = storeSafeMapDocument(heartbeatMessageSchema);
+export const nodeStatusSchema = storeSafeMapDocument(statusMessageSchema);
 
 export interface NodeView {
   name: string;

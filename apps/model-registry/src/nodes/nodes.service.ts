@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG } from '@iotwins/config';
-import { ProblemException } from '@iotwins/http';
+import { ProblemException, parseInput } from '@iotwins/http';
 import { ModelsEventType, type NodeHeartbeat, type NodeStatus } from '@iotwins/messaging';
 import type { ModelRegistryConfig } from '../app.config';
 import { decodeCursor, encodeCursor } from '../common/cursor';
+import { deploymentNameSchema } from '../deployments/deployments.dto';
 import { ModelEvents } from '../events/model.events';
 import type { NodeView, RegisterNodeInput } from './nodes.dto';
 import { DuplicateNodeError, NodesRepository, type NodeDocument } from './nodes.repository';
@@ -122,6 +123,11 @@ export class NodesService implements OnModuleInit, OnApplicationShutdown {
 
   /** A rollout status report of one deployment on the node; it counts as a sign of life. */
   async reportStatus(tenant: string, name: string, status: NodeStatus): Promise<NodeView> {
+    // The deployment names a field of the node's rollout map: the deployment name rule keeps
+    // dots and "$" (a path or an operator to the store) out of it.
+    parseInput(deploymentNameSchema, status.deployment, 'status', 'validation-failed', [
+      'deployment',
+    ]);
     await this.heartbeat(tenant, name, {});
     const node = await this.nodes.reportRollout(tenant, name, status.deployment, {
       state: status.state,

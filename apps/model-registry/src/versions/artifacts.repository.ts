@@ -4,6 +4,7 @@ import { APP_CONFIG } from '@iotwins/config';
 import {
   S3Storage,
   ScopedUrlSigner,
+  inertPresignParams,
   s3ErrorCode,
   uploadStream,
   type StreamUploadResult,
@@ -95,9 +96,19 @@ export class ArtifactsRepository implements OnModuleInit {
     return this.s3.client.getObject(this.bucket, key);
   }
 
-  /** A GET URL for this one object, valid for `expiresInS`. */
-  presign(key: string, expiresInS: number): Promise<string> {
-    return this.signer.sign('GET', this.bucket, key, expiresInS, new Date());
+  /**
+   * A GET URL for this one object, valid for `expiresInS`; S3 answers it as an attachment
+   * named `filename` (signed in, so the holder cannot drop it).
+   */
+  presign(key: string, expiresInS: number, filename: string): Promise<string> {
+    return this.signer.sign(
+      'GET',
+      this.bucket,
+      key,
+      expiresInS,
+      new Date(),
+      inertPresignParams(filename),
+    );
   }
 
   async remove(keys: string[]): Promise<void> {

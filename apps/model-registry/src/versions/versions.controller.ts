@@ -9,6 +9,7 @@ import type { ModelRegistryConfig } from '../app.config';
 import { openApiSchema } from '../common/openapi';
 import { TENANT_QUERY } from '../common/tenant-query';
 import { parseInput } from '@iotwins/http';
+import { inertContentHeaders } from '@iotwins/storage';
 import {
   listVersionsQuerySchema,
   updateVersionSchema,
@@ -147,7 +148,13 @@ export class VersionsController {
       throw ProblemException.of(400, 'invalid-query', 'redirect must be true or false');
     if (redirect === 'true') {
       const { url } = await this.versions.fileUrl(tenant, model, version, path);
-      await reply.status(307).header('location', url).header('cache-control', 'no-store').send();
+      // No file bytes here; the presigned URL carries the attachment disposition itself.
+      await reply
+        .status(307)
+        .header('location', url)
+        .header('cache-control', 'no-store')
+        .header('x-content-type-options', 'nosniff')
+        .send();
       return;
     }
     const { file, body } = await this.versions.readFile(tenant, model, version, path);
@@ -156,10 +163,8 @@ export class VersionsController {
       .header('content-type', file.contentType)
       .header('content-length', String(file.size))
       .header('x-checksum-sha256', file.sha256)
-      .header(
-        'content-disposition',
-        `attachment; filename="${(path.split('/').at(-1) ?? path).replace(/["\\\r\n]/g, '_')}"`,
-      )
+      // A model file is tenant bytes on the API's origin: never rendered as a page.
+      .headers(inertContentHeaders({ filename: path }))
       .send(body);
   }
 

@@ -377,7 +377,7 @@ export class VersionsService {
   ): Promise<{ url: string; expiresAt: string; sha256: string; size: number }> {
     const file = await this.file(tenant, modelName, ref, path);
     const expiry = this.config.MODEL_REGISTRY_DOWNLOAD_URL_EXPIRY_S;
-    const url = await this.artifacts.presign(file.key, expiry);
+    const url = await this.artifacts.presign(file.key, expiry, file.path);
     return {
       url,
       expiresAt: new Date(Date.now() + expiry * 1000).toISOString(),

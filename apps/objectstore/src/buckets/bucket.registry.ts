@@ -10,6 +10,11 @@ const bucketRecordSchema = z.object({
   owner: z.string(),
   acl: z.enum(ACLS),
   createdAt: z.string(),
+  /**
+   * True only when the owner asked for it: objects are then served inline (web pages that
+   * run, in a sandboxed opaque origin). Absent in records made before the setting existed.
+   */
+  inlineContent: z.boolean().optional(),
   /** Set once deleted; the record stays so late S3 notifications still find their tenant. */
   deletedAt: z.string().optional(),
 });

@@ -4,7 +4,13 @@ import { ActingTenant, CurrentCaller, RequireRoles, Role, type Caller } from '@i
 import { ProblemException } from '@iotwins/http';
 import { BucketsService } from './buckets.service';
 import { TENANT_QUERY } from '../access/tenant-query';
-import { BucketAclDto, BucketDto, BucketListDto, CreateBucketDto } from './buckets.dto';
+import {
+  BucketAclDto,
+  BucketDto,
+  BucketListDto,
+  CreateBucketDto,
+  InlineContentDto,
+} from './buckets.dto';
 
 /** The caller's tenant's buckets; the tenant always comes from the token. */
 @ApiTags('buckets')
@@ -21,7 +27,7 @@ export class BucketsController {
     @ActingTenant() tenant: string,
     @Body() body: CreateBucketDto,
   ): Promise<BucketDto> {
-    return this.buckets.create(caller, tenant, body.name, body.acl);
+    return this.buckets.create(caller, tenant, body.name, body.acl, body.inlineContent);
   }
 
   @Get()
@@ -79,5 +85,24 @@ export class BucketsController {
     @Body() body: BucketAclDto,
   ): Promise<BucketAclDto> {
     return { acl: (await this.buckets.setAcl(caller, tenant, bucket, body.acl)).acl };
+  }
+
+  @Put(':bucket/inline-content')
+  @RequireRoles(Role.ObjectsWrite)
+  @ApiOperation({
+    summary: 'Serve the bucket’s objects inline as web content, or as attachments (default)',
+    description:
+      'Off by default: every object is served with Content-Disposition: attachment. On, objects ' +
+      'are served inline, still with nosniff and a sandboxing Content-Security-Policy that ' +
+      'keeps their pages in an opaque origin (owner and platform admins).',
+  })
+  async putInlineContent(
+    @CurrentCaller() caller: Caller,
+    @ActingTenant() tenant: string,
+    @Param('bucket') bucket: string,
+    @Body() body: InlineContentDto,
+  ): Promise<InlineContentDto> {
+    const changed = await this.buckets.setInlineContent(caller, tenant, bucket, body.enabled);
+    return { enabled: changed.inlineContent };
   }
 }

@@ -48,6 +48,7 @@ export class BucketsService {
     tenant: string,
     name: string,
     acl: Acl = 'private',
+    inlineContent = false,
   ): Promise<BucketDto> {
     const problem = bucketNameProblem(name);
     if (problem) throw ProblemException.of(400, 'invalid-bucket-name', `Bucket name ${problem}`);
@@ -57,6 +58,7 @@ export class BucketsService {
       name,
       owner: caller.subject,
       acl,
+      ...(inlineContent ? { inlineContent: true } : {}),
       createdAt: new Date().toISOString(),
     };
     try {
@@ -115,6 +117,31 @@ export class BucketsService {
       throw error;
     }
     await this.publish(tenant, ObjectstoreEventType.AclChanged, { bucket: name, acl });
+    return view(record);
+  }
+
+  /** Turns inline serving of the bucket's objects on or off (owner and platform admins). */
+  async setInlineContent(
+    caller: Caller,
+    tenant: string,
+    name: string,
+    enabled: boolean,
+  ): Promise<BucketDto> {
+    const bucket = await this.resolve(tenant, name);
+    this.assert(mayAdministerBucket(caller, bucket.record), 'change the settings of', name);
+    const record = { ...bucket.record, inlineContent: enabled };
+    try {
+      await this.registry.update(bucket.physical, record, bucket.revision);
+    } catch (error) {
+      if (error instanceof RegistryConflictError)
+        throw ProblemException.of(
+          409,
+          'bucket-changed',
+          `Bucket "${name}" changed meanwhile; retry`,
+        );
+      throw error;
+    }
+    this.logger.log({ tenant, bucket: name, inlineContent: enabled }, 'inline content changed');
     return view(record);
   }
 
@@ -184,6 +211,18 @@ export class BucketsService {
   }
 }
 
-function view(record: { name: string; acl: Acl; owner: string; createdAt: string }): BucketDto {
-  return { name: record.name, acl: record.acl, owner: record.owner, createdAt: record.createdAt };
+function view(record: {
+  name: string;
+  acl: Acl;
+  owner: string;
+  createdAt: string;
+  inlineContent?: boolean;
+}): BucketDto {
+  return {
+    name: record.name,
+    acl: record.acl,
+    inlineContent: record.inlineContent === true,
+    owner: record.owner,
+    createdAt: record.createdAt,
+  };
 }

@@ -24,6 +24,8 @@ import { BucketRegistry } from '../buckets/bucket.registry';
 import { s3NotificationSchema, translateRecord } from './s3-notification';
 
 const RETRY_DELAY_MS = 2_000;
+/** About ten minutes of retries (a NATS or EVENTS outage) before a notification is given up. */
+const MAX_RELAY_DELIVERIES = 300;
 
 /**
  * Every object change reaches S3 either through this API or through a presigned URL; MinIO
@@ -82,9 +84,21 @@ export class S3EventRelay implements OnApplicationBootstrap, OnApplicationShutdo
       message.term();
       return;
     }
+    let events;
     try {
-      for (const record of records) {
-        const event = translateRecord(record);
+      events = records.map(translateRecord);
+    } catch (error) {
+      // A record that cannot be read (a key S3 encoded in a way it cannot be decoded): no
+      // retry can fix it, and it must not come back every two seconds for good.
+      this.logger.error(
+        { err: (error as Error).message, seq: message.seq, size: message.data.length },
+        'untranslatable S3 notification dropped',
+      );
+      message.term();
+      return;
+    }
+    try {
+      for (const event of events) {
         if (!event) continue;
         const bucket = await this.registry.find(event.physicalBucket);
         if (!bucket) continue; // a bucket this app did not make
@@ -102,6 +116,15 @@ export class S3EventRelay implements OnApplicationBootstrap, OnApplicationShutdo
       }
       message.ack();
     } catch (error) {
+      if (message.info.deliveryCount >= MAX_RELAY_DELIVERIES) {
+        // Bounded: a notification that fails this long is given up, loudly, not kept forever.
+        this.logger.error(
+          { err: (error as Error).message, seq: message.seq, deliveries: MAX_RELAY_DELIVERIES },
+          'S3 notification given up',
+        );
+        message.term();
+        return;
+      }
       this.logger.warn(
         { err: (error as Error).message, seq: message.seq },
         'S3 notification not relayed yet',

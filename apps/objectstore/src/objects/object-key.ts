@@ -1,3 +1,5 @@
+import { nameUnsafeTextReason, storeUnsafeTextReason } from '@iotwins/http';
+
 /** S3 keys are at most 1024 bytes of UTF-8. */
 export const MAX_OBJECT_KEY_BYTES = 1024;
 
@@ -6,10 +8,15 @@ export const MAX_OBJECT_KEY_BYTES = 1024;
  * paths, file systems and tools that resolve "..", so keys that look like a path escape are
  * refused outright, also when a compatibility form (NFKC: fullwidth dots and slashes) would
  * make them one.
+ *
+ * A key being written (upload, copy target, presigned PUT) must also hold no bidirectional
+ * formatting characters (U+202E makes "x\u202Egpj.exe" print as "xexe.jpg"); keys read,
+ * deleted or re-labelled follow the older rule, so an object stored before stays reachable.
  */
-export function objectKeyProblem(key: string): string | undefined {
+export function objectKeyProblem(key: string, use: 'read' | 'write' = 'read'): string | undefined {
   if (key.length === 0) return 'must not be empty';
-  if (!isWellFormedUnicode(key)) return 'must be valid Unicode (no lone surrogates)';
+  const unsafe = use === 'write' ? nameUnsafeTextReason(key) : storeUnsafeTextReason(key);
+  if (unsafe) return unsafe;
   if (Buffer.byteLength(key, 'utf8') > MAX_OBJECT_KEY_BYTES)
     return `must be at most ${MAX_OBJECT_KEY_BYTES} bytes of UTF-8`;
   if (hasControlCharacters(key)) return 'must not hold control characters';

@@ -129,10 +129,12 @@ export class ObjectsController {
       throw ProblemException.of(400, 'invalid-query', 'redirect must be true or false');
     if (redirect === 'true') {
       const location = await this.objects.downloadUrl(caller, tenant, bucket, key);
+      // No tenant bytes in this answer; nosniff anyway, the URL carries the disposition.
       await reply
         .status(307)
         .header('location', location)
         .header('cache-control', 'no-store')
+        .header('x-content-type-options', 'nosniff')
         .send();
       return;
     }

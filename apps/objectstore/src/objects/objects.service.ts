@@ -9,7 +9,13 @@ import {
   createEvent,
   objectstoreEventSubject,
 } from '@iotwins/messaging';
-import { ObjectTooLargeError, isS3NotFound, isS3Unavailable, s3ErrorCode } from '@iotwins/storage';
+import {
+  ObjectTooLargeError,
+  inertPresignParams,
+  isS3NotFound,
+  isS3Unavailable,
+  s3ErrorCode,
+} from '@iotwins/storage';
 import {
   isAcl,
   mayAdministerBucket,
@@ -45,6 +51,10 @@ export interface ObjectRead {
   headers: IncomingHttpHeaders;
   /** The S3 answer; the caller streams it to the client or destroys it. */
   body: IncomingMessage;
+  /** The object key, for the file name of its Content-Disposition. */
+  key: string;
+  /** The bucket serves inline web content (an explicit setting; attachments otherwise). */
+  inline: boolean;
 }
 
 @Injectable()
@@ -84,6 +94,7 @@ export class ObjectsService {
       key,
       this.config.OBJECTSTORE_REDIRECT_EXPIRY_S,
       new Date(),
+      bucket.record.inlineContent === true ? {} : inertPresignParams(key),
     );
   }
 
@@ -96,7 +107,7 @@ export class ObjectsService {
     body: AsyncIterable<Buffer>,
   ): Promise<ObjectWrittenDto> {
     const bucket = await this.buckets.resolve(tenant, bucketName);
-    assertKey(key);
+    assertKey(key, 'write');
     const declared = Number(headers['content-length']);
     if (Number.isFinite(declared) && declared > this.config.OBJECTSTORE_MAX_OBJECT_BYTES)
       throw tooLarge(this.config.OBJECTSTORE_MAX_OBJECT_BYTES);
@@ -192,7 +203,13 @@ export class ObjectsService {
       body.destroy();
       throw error;
     }
-    return { status: body.statusCode ?? 200, headers: body.headers, body };
+    return {
+      status: body.statusCode ?? 200,
+      headers: body.headers,
+      body,
+      key,
+      inline: bucket.record.inlineContent === true,
+    };
   }
 
   async delete(caller: Caller, tenant: string, bucketName: string, key: string): Promise<void> {
@@ -236,7 +253,7 @@ export class ObjectsService {
   ): Promise<CopiedObjectDto> {
     const target = await this.buckets.resolve(tenant, bucketName);
     const source = await this.buckets.resolve(tenant, request.sourceBucket ?? bucketName);
-    assertKey(request.key);
+    assertKey(request.key, 'write');
     assertKey(request.sourceKey);
     const sourceAcl = await this.store.ownAcl(source.physical, request.sourceKey);
     if (!sourceAcl.exists) throw notFound(source.name, request.sourceKey);
@@ -330,8 +347,8 @@ export class ObjectsService {
   }
 }
 
-export function assertKey(key: string): void {
-  const problem = objectKeyProblem(key);
+export function assertKey(key: string, use: 'read' | 'write' = 'read'): void {
+  const problem = objectKeyProblem(key, use);
   if (problem) throw ProblemException.of(400, 'invalid-object-key', `Object key ${problem}`);
 }
 

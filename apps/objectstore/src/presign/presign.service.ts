@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Caller } from '@iotwins/auth';
 import { APP_CONFIG } from '@iotwins/config';
 import { ProblemException, type ProblemItem } from '@iotwins/http';
+import { inertPresignParams } from '@iotwins/storage';
 import type { ObjectstoreConfig } from '../app.config';
 import { BucketsService } from '../buckets/buckets.service';
 import { objectKeyProblem } from '../objects/object-key';
@@ -50,7 +51,7 @@ export class PresignService {
       );
     const invalid: ProblemItem[] = [];
     request.keys.forEach((key, index) => {
-      const problem = objectKeyProblem(key);
+      const problem = objectKeyProblem(key, request.method === 'PUT' ? 'write' : 'read');
       if (problem)
         invalid.push({ index, pointer: `/keys/${index}`, detail: `Object key ${problem}` });
     });
@@ -100,7 +101,15 @@ export class PresignService {
     await forEachLimited(request.keys, CHECK_CONCURRENCY, async (key, index) => {
       urls[index] = {
         key,
-        url: await this.signer.sign(request.method, bucket.physical, key, expiresIn, now),
+        url: await this.signer.sign(
+          request.method,
+          bucket.physical,
+          key,
+          expiresIn,
+          now,
+          // Downloads are attachments unless the bucket serves inline content (as on GET).
+          bucket.record.inlineContent === true ? {} : inertPresignParams(key),
+        ),
       };
     });
     return {

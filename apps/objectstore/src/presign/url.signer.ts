@@ -38,9 +38,10 @@ export class UrlSigner {
     key: string,
     expiresInS: number,
     at: Date,
+    responseParams: Record<string, string> = {},
   ): Promise<string> {
     try {
-      return await this.signer.sign(method, bucket, key, expiresInS, at);
+      return await this.signer.sign(method, bucket, key, expiresInS, at, responseParams);
     } catch (error) {
       if (error instanceof ScopedCredentialsUnavailableError)
         throw ProblemException.of(

@@ -16,6 +16,8 @@ import { WebhookSender } from './webhook.sender';
 export interface ActionExecutorOptions {
   maxAttempts: number;
   retryBaseMs: number;
+  /** How long claimed actions stay hidden from other instances without a renewal. */
+  leaseSeconds: number;
 }
 export const ACTION_EXECUTOR_OPTIONS = Symbol('ACTION_EXECUTOR_OPTIONS');
 
@@ -38,6 +40,9 @@ export class ActionExecutor implements OnApplicationShutdown {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  /** Actions claimed by this process and not yet settled; their lease is renewed. */
+  private readonly held = new Set<string>();
+  private heartbeat: NodeJS.Timeout | undefined;
 
   constructor(
     @Inject(ACTION_EXECUTOR_OPTIONS) private readonly options: ActionExecutorOptions,
@@ -49,6 +54,11 @@ export class ActionExecutor implements OnApplicationShutdown {
 
   start(): void {
     this.timer = setInterval(() => this.kick(), POLL_MS);
+    // A third of the lease: two renewals may fail (a slow database) before it runs out.
+    this.heartbeat = setInterval(
+      () => void this.renewLeases(),
+      (this.options.leaseSeconds * 1000) / 3,
+    );
     this.kick();
   }
 
@@ -56,6 +66,15 @@ export class ActionExecutor implements OnApplicationShutdown {
     this.stopped = true;
     clearInterval(this.timer);
     await this.running;
+    clearInterval(this.heartbeat);
+  }
+
+  private async renewLeases(): Promise<void> {
+    try {
+      await this.repository.renew([...this.held], this.options.leaseSeconds);
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message }, 'action leases not renewed');
+    }
   }
 
   kick(): void {
@@ -77,8 +96,13 @@ export class ActionExecutor implements OnApplicationShutdown {
 
   private async drain(): Promise<void> {
     for (;;) {
-      const due = await this.repository.claimDue(CLAIM_LIMIT);
-      for (const action of due) await this.runOne(action);
+      const due = await this.repository.claimDue(CLAIM_LIMIT, this.options.leaseSeconds);
+      for (const action of due) this.held.add(action.id);
+      try {
+        for (const action of due) await this.runOne(action);
+      } finally {
+        for (const action of due) this.held.delete(action.id);
+      }
       if (due.length < CLAIM_LIMIT || this.stopped) return;
     }
   }
@@ -86,8 +110,11 @@ export class ActionExecutor implements OnApplicationShutdown {
   private async runOne(action: DueAction): Promise<void> {
     try {
       const result = await this.execute(action);
+      // No renewal may overwrite what settles it (a retry time) from here on.
+      this.held.delete(action.id);
       await this.repository.complete(action.id, result);
     } catch (error) {
+      this.held.delete(action.id);
       const message = (error as Error).message;
       const permanent =
         error instanceof PermanentActionError || action.attempts >= this.options.maxAttempts;

@@ -11,16 +11,17 @@ export interface DueAction {
   attempts: number;
 }
 
-/** How long a claimed action is hidden from other claims while it runs. */
-const LEASE_SECONDS = 300;
-
 /** The outbox of decided actions: claimed, completed or retried here. */
 @Injectable()
 export class ActionsRepository {
   constructor(private readonly database: MonitorDatabase) {}
 
-  /** Claims due actions in decision order; SKIP LOCKED keeps two replicas from sharing one. */
-  async claimDue(limit: number): Promise<DueAction[]> {
+  /**
+   * Claims due actions in decision order; SKIP LOCKED keeps two replicas from sharing one.
+   * A claim hides them from other claims for `leaseSeconds`, which the claiming process
+   * renews while it runs them (`renew`): the lease of a process that died ends soon.
+   */
+  async claimDue(limit: number, leaseSeconds: number): Promise<DueAction[]> {
     const { rows } = await this.database.pool.query<{
       id: string;
       monitor_id: string;
@@ -38,7 +39,7 @@ export class ActionsRepository {
            WHERE status = 'pending' AND next_attempt_at <= now()
            ORDER BY ord LIMIT $1 FOR UPDATE SKIP LOCKED)
        RETURNING a.id, a.monitor_id, m.tenant, a.kind, a.payload, a.attempts, a.ord`,
-      [limit, LEASE_SECONDS],
+      [limit, leaseSeconds],
     );
     return rows
       .sort((a, b) => Number(a.ord) - Number(b.ord))
@@ -50,6 +51,16 @@ export class ActionsRepository {
         payload: row.payload,
         attempts: row.attempts,
       }));
+  }
+
+  /** Extends the lease of actions this process still holds (claimed, not settled). */
+  async renew(ids: string[], leaseSeconds: number): Promise<void> {
+    if (ids.length === 0) return;
+    await this.database.pool.query(
+      `UPDATE monitor_actions SET next_attempt_at = now() + make_interval(secs => $2)
+        WHERE id = ANY($1::uuid[]) AND status = 'pending'`,
+      [ids, leaseSeconds],
+    );
   }
 
   async complete(id: string, result: unknown): Promise<void> {

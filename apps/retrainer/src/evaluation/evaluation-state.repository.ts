@@ -105,6 +105,15 @@ export class EvaluationStateRepository {
     }
   }
 
+  /** Moves the position past a message whose effects were left out (dead-lettered). */
+  async commitPosition(consumer: string, seq: number): Promise<void> {
+    await this.database.pool.query(
+      `INSERT INTO consumer_positions (consumer, stream_seq) VALUES ($1, $2)
+       ON CONFLICT (consumer) DO UPDATE SET stream_seq = GREATEST(consumer_positions.stream_seq, EXCLUDED.stream_seq)`,
+      [consumer, seq],
+    );
+  }
+
   private async write(client: PoolClient, consumer: string, batch: CommitBatch): Promise<void> {
     // Rows of a monitor deleted meanwhile are dropped by the joins instead of failing the batch.
     if (batch.states.length > 0)

@@ -22,10 +22,23 @@ import {
 
 export interface EngineOptions {
   pairingTtlMs: number;
+  /** How long, and how many, paired keys are remembered to recognise duplicates. */
+  duplicateWindowMs: number;
+  duplicateMaxKeys: number;
 }
 export const ENGINE_OPTIONS = Symbol('ENGINE_OPTIONS');
 
 const modelKey = (tenant: string, model: string): string => `${tenant}\u0000${model}`;
+
+type CommittedView = ObservationCounts & { pendingPredictions: number; pendingActuals: number };
+
+/** What one message's observations did beyond the monitors' state. */
+export interface IngestResult {
+  /** Monitors whose alias may have moved (a prediction of another version came). */
+  otherVersions: string[];
+  duplicatePredictions: number;
+  duplicateActuals: number;
+}
 
 /**
  * All monitors in memory, fed observation by observation: pairs predictions with actuals and
@@ -37,20 +50,40 @@ export class EvaluationEngine {
   private machines = new Map<string, MonitorMachine>();
   private byModel = new Map<string, MonitorMachine[]>();
   private counts = new Map<string, { tenant: string; model: string; counts: ObservationCounts }>();
+  /**
+   * What the API shows per model: the counts and waiting observations as of the last commit
+   * that succeeded, so a view never reports work a failed commit lost (and a reload redoes).
+   */
+  private committedViews = new Map<string, CommittedView>();
   private changes = new PendingChanges();
   /** Machines and the pairer write through this, so a cut can swap the collector under them. */
   private readonly forward: EvaluationSink & PairChanges = {
     evaluation: (...args) => this.changes.evaluation(...args),
     transition: (...args) => this.changes.transition(...args),
     action: (...args) => this.changes.action(...args),
-    added: (pending) => this.changes.added(pending),
-    removed: (pending) => this.changes.removed(pending),
+    added: (pending) => {
+      this.changes.added(pending);
+      this.changes.dirtyViews.add(modelKey(pending.tenant, pending.model));
+    },
+    removed: (pending) => {
+      this.changes.removed(pending);
+      this.changes.dirtyViews.add(modelKey(pending.tenant, pending.model));
+    },
   };
-  private pairer = new ObservationPairer(this.forward);
+  private pairer: ObservationPairer;
   /** Serialises commits and monitor writes, so a commit never overwrites a newer monitor. */
   private lock: Promise<unknown> = Promise.resolve();
 
-  constructor(@Inject(ENGINE_OPTIONS) private readonly options: EngineOptions) {}
+  constructor(@Inject(ENGINE_OPTIONS) private readonly options: EngineOptions) {
+    this.pairer = this.newPairer();
+  }
+
+  private newPairer(): ObservationPairer {
+    return new ObservationPairer(this.forward, {
+      windowMs: this.options.duplicateWindowMs,
+      maxKeys: this.options.duplicateMaxKeys,
+    });
+  }
 
   /** Replaces everything in memory with what PostgreSQL holds. */
   restore(snapshot: EngineSnapshot): void {
@@ -58,7 +91,7 @@ export class EvaluationEngine {
     this.byModel = new Map();
     this.counts = new Map();
     this.changes = new PendingChanges();
-    this.pairer = new ObservationPairer(this.forward);
+    this.pairer = this.newPairer();
     for (const { definition, state } of snapshot.monitors) this.register(definition, state);
     PendingChanges.markPersisted(snapshot.pending);
     this.pairer.restore(snapshot.pending);
@@ -67,6 +100,17 @@ export class EvaluationEngine {
         ...row,
         counts: { ...emptyCounts(), ...row.counts },
       });
+    this.committedViews = new Map();
+    const keys = new Set([
+      ...this.counts.keys(),
+      ...snapshot.pending.map((row) => modelKey(row.tenant, row.model)),
+    ]);
+    for (const key of keys) this.committedViews.set(key, this.viewOf(key));
+  }
+
+  /** Makes what a batch wrote the view the API shows; called once its commit succeeded. */
+  committed(batch: CommitBatch): void {
+    for (const [key, view] of batch.views) this.committedViews.set(key, view);
   }
 
   /** Runs `fn` with no commit in between (monitor writes, commits). */
@@ -104,13 +148,23 @@ export class EvaluationEngine {
     return [...this.machines.values()];
   }
 
-  countsOf(
-    tenant: string,
-    model: string,
-  ): ObservationCounts & { pendingPredictions: number; pendingActuals: number } {
+  /** Counts of a model as committed (see `committedViews`). */
+  countsOf(tenant: string, model: string): CommittedView {
+    return {
+      ...emptyCounts(),
+      pendingPredictions: 0,
+      pendingActuals: 0,
+      ...this.committedViews.get(modelKey(tenant, model)),
+    };
+  }
+
+  private viewOf(key: string): CommittedView {
+    const entry = this.counts.get(key);
+    const [tenant = '', model = ''] = key.split('\u0000');
     const pending = this.pairer.countFor(tenant, model);
     return {
-      ...(this.counts.get(modelKey(tenant, model))?.counts ?? emptyCounts()),
+      ...emptyCounts(),
+      ...entry?.counts,
       pendingPredictions: pending.predictions,
       pendingActuals: pending.actuals,
     };
@@ -126,14 +180,19 @@ export class EvaluationEngine {
     model: string,
     observations: Observation[],
     at: number,
-  ): string[] {
+  ): IngestResult {
+    const result: IngestResult = {
+      otherVersions: [],
+      duplicatePredictions: 0,
+      duplicateActuals: 0,
+    };
     const machines = this.byModel.get(modelKey(tenant, model));
     const counts = this.countsFor(tenant, model);
     if (!machines) {
       counts.unmonitored += observations.length;
-      return [];
+      return result;
     }
-    const versionsSeen: string[] = [];
+    const versionsSeen = result.otherVersions;
     for (const observation of observations) {
       if (kind === 'prediction' && observation.features) {
         for (const machine of machines)
@@ -142,7 +201,7 @@ export class EvaluationEngine {
             this.changes.dirtyMonitors.add(machine.definition.id);
           }
       }
-      const other = this.pairer.offer(
+      const offered = this.pairer.offer(
         tenant,
         model,
         kind,
@@ -151,7 +210,18 @@ export class EvaluationEngine {
         at,
         this.options.pairingTtlMs,
       );
-      if (!other) continue;
+      if (offered.kind === 'duplicate') {
+        if (kind === 'prediction') {
+          counts.duplicatePredictions += 1;
+          result.duplicatePredictions += 1;
+        } else {
+          counts.duplicateActuals += 1;
+          result.duplicateActuals += 1;
+        }
+        continue;
+      }
+      if (offered.kind !== 'paired') continue;
+      const other = offered.other;
       const prediction = kind === 'prediction' ? observation : other.observation;
       const actual = kind === 'actual' ? observation : other.observation;
       counts.paired += 1;
@@ -169,7 +239,7 @@ export class EvaluationEngine {
       }
       if (!watched) counts.unmonitored += 1;
     }
-    return versionsSeen;
+    return result;
   }
 
   countInvalid(tenant: string, model: string, n: number): void {
@@ -226,6 +296,12 @@ export class EvaluationEngine {
       counts: [...changes.dirtyCounts]
         .map((key) => this.counts.get(key)!)
         .map((c) => ({ ...c, counts: { ...c.counts } })),
+      views: new Map(
+        [...new Set([...changes.dirtyCounts, ...changes.dirtyViews])].map((key) => [
+          key,
+          this.viewOf(key),
+        ]),
+      ),
     };
   }
 

@@ -13,6 +13,10 @@ export interface ObservationCounts {
   mismatched: number;
   /** Observations of a model no monitor watches, or of a version none watches. */
   unmonitored: number;
+  /** Predictions ignored because their key already waited, or was paired within the TTL. */
+  duplicatePredictions: number;
+  /** Actuals ignored likewise (e.g. a resent actual after its pair was made). */
+  duplicateActuals: number;
 }
 
 export const emptyCounts = (): ObservationCounts => ({
@@ -22,6 +26,8 @@ export const emptyCounts = (): ObservationCounts => ({
   invalid: 0,
   mismatched: 0,
   unmonitored: 0,
+  duplicatePredictions: 0,
+  duplicateActuals: 0,
 });
 
 /** What one commit writes, serialised when the batch is cut so later changes wait. */
@@ -39,6 +45,8 @@ export interface CommitBatch {
   pendingAdded: PendingObservation[];
   pendingRemoved: PendingObservation[];
   counts: { tenant: string; model: string; counts: ObservationCounts }[];
+  /** Per model key, what the API shows once this batch is committed (not written). */
+  views: Map<string, ObservationCounts & { pendingPredictions: number; pendingActuals: number }>;
 }
 
 /** A pending observation already written to PostgreSQL, so its removal must be written too. */
@@ -49,6 +57,8 @@ type Tracked = PendingObservation & { [PERSISTED]?: boolean };
 export class PendingChanges implements EvaluationSink, PairChanges {
   readonly dirtyMonitors = new Set<string>();
   readonly dirtyCounts = new Set<string>();
+  /** Models whose waiting observations changed (for the committed view only). */
+  readonly dirtyViews = new Set<string>();
   evaluations: CommitBatch['evaluations'] = [];
   transitions: CommitBatch['transitions'] = [];
   actions: CommitBatch['actions'] = [];

@@ -1,4 +1,15 @@
 import { z } from 'zod';
+import { nameUnsafeTextReason, storeUnsafeStrings } from '@iotwins/http';
+
+/** A model name as the retrainer takes it anywhere: 1–256 characters the stores accept. */
+export const modelNameSchema = z
+  .string()
+  .min(1)
+  .max(256)
+  .superRefine((value, ctx) => {
+    const reason = nameUnsafeTextReason(value);
+    if (reason) ctx.addIssue({ code: 'custom', message: `model ${reason}` });
+  });
 
 export const REGRESSION_METRICS = ['mae', 'rmse', 'mape'] as const;
 export const CLASSIFICATION_METRICS = ['accuracy', 'precision', 'recall', 'f1'] as const;
@@ -86,7 +97,7 @@ const driftSchema = z
 
 export const monitorSpecSchema = z
   .object({
-    model: z.string().min(1).max(256),
+    model: modelNameSchema,
     // The registry's alias rule (model-registry.requests.ts), so a monitor never names an
     // alias the registry would refuse.
     alias: z
@@ -116,6 +127,9 @@ export const monitorSpecSchema = z
   })
   .strict()
   .superRefine((spec, ctx) => {
+    // The spec is stored whole as jsonb: any text PostgreSQL refuses is refused here.
+    for (const { path, reason } of storeUnsafeStrings(spec, [], [], 10))
+      ctx.addIssue({ code: 'custom', path, message: reason });
     if ((spec.alias === undefined) === (spec.version === undefined)) {
       ctx.addIssue({
         code: 'custom',

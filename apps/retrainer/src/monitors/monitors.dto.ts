@@ -2,7 +2,7 @@ import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec
 import { z } from 'zod';
 import type { MonitorState } from '@iotwins/messaging';
 import type { ObservationCounts } from '../evaluation/pending-changes';
-import { monitorSpecSchema, type MonitorSpec } from './monitor-spec.schema';
+import { modelNameSchema, monitorSpecSchema, type MonitorSpec } from './monitor-spec.schema';
 
 /** The OpenAPI schema of a monitor body, derived from the zod schema that validates it. */
 export const MONITOR_SPEC_OPENAPI = z.toJSONSchema(monitorSpecSchema, {
@@ -35,5 +35,5 @@ export const historyQuerySchema = z
   .strict();
 
 export const listQuerySchema = z
-  .object({ model: z.string().min(1).max(256).optional(), tenant: z.string().optional() })
+  .object({ model: modelNameSchema.optional(), tenant: z.string().optional() })
   .strict();

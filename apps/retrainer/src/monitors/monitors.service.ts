@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { ProblemException } from '@iotwins/http';
+import { OutboundPolicy, ProblemException } from '@iotwins/http';
 import { DashboardReaders } from '../dashboard/dashboard-readers';
 import { EvaluationEngine } from '../evaluation/evaluation.engine';
 import {
@@ -19,6 +19,7 @@ import type { ModelVersion } from '../registry/model-version';
 import type { MonitorSpec } from './monitor-spec.schema';
 import { MonitorsRepository, type ActionRow, type MonitorRecord } from './monitors.repository';
 import type { MonitorView } from './monitors.dto';
+import { assertWebhookUrlAllowed } from './webhook-url.check';
 
 const MAX_HISTORY = 1000;
 
@@ -30,6 +31,7 @@ export class MonitorsService {
     private readonly registry: ModelRegistryClient,
     private readonly engine: EvaluationEngine,
     private readonly dashboardReaders: DashboardReaders,
+    private readonly outbound: OutboundPolicy,
   ) {}
 
   async create(tenant: string, spec: MonitorSpec): Promise<MonitorView> {
@@ -88,6 +90,8 @@ export class MonitorsService {
     spec: MonitorSpec,
     existing: MonitorRecord | undefined,
   ): Promise<MonitorView> {
+    if (spec.actions.webhook)
+      await assertWebhookUrlAllowed(this.outbound, spec.actions.webhook.url);
     const version = await this.resolveVersion(tenant, spec);
     const facts = this.checkFacts(spec, version);
     const { webhook, ...actions } = spec.actions;

@@ -22,17 +22,41 @@ export interface PairChanges {
   removed(pending: PendingObservation): void;
 }
 
+/** What offering an observation did. */
+export type OfferResult =
+  | { kind: 'paired'; other: PendingObservation }
+  | { kind: 'waiting' }
+  /** Its key already waits on the same side, or was paired within the TTL: ignored. */
+  | { kind: 'duplicate' };
+
 /**
  * Predictions and actuals waiting for their counterpart, in memory (mirrored in PostgreSQL
  * at each commit). Map order is arrival order, which is also expiry order for one TTL, so a
  * sweep stops at the first entry that has not expired.
  */
+export interface DuplicateMemory {
+  /** How long a paired key is remembered (at most the pairing TTL). */
+  windowMs: number;
+  /** Most keys remembered; beyond it the oldest are forgotten early (bounded memory). */
+  maxKeys: number;
+}
+
 export class ObservationPairer {
   private readonly pending = new Map<string, PendingObservation>();
+  /**
+   * Keys paired recently (tenant, model, key → until when), in pairing order, so that an
+   * observation repeating one is recognised as a duplicate instead of waiting and pairing
+   * later with an observation it never belonged to. In memory only: after a restart the
+   * keys paired before it are forgotten.
+   */
+  private readonly paired = new Map<string, number>();
   /** Waiting predictions and actuals per tenant and model, kept as entries come and go. */
   private readonly perModel = new Map<string, { predictions: number; actuals: number }>();
 
-  constructor(private readonly changes: PairChanges) {}
+  constructor(
+    private readonly changes: PairChanges,
+    private readonly duplicates: DuplicateMemory = { windowMs: 3_600_000, maxKeys: 200_000 },
+  ) {}
 
   get size(): number {
     return this.pending.size;
@@ -43,8 +67,10 @@ export class ObservationPairer {
   }
 
   /**
-   * Offers one observation: returns its waiting counterpart (and forgets it), or keeps it
-   * waiting until `expiresAt`. A repeated key replaces the earlier one.
+   * Offers one observation: returns its waiting counterpart (and forgets it, remembering the
+   * key as paired until the TTL ends), or keeps it waiting until `expiresAt`. An observation
+   * whose key already waits on the same side, or was paired within the TTL, is a duplicate:
+   * the first one stands (documented in docs/retrainer.md) and the caller counts it.
    */
   offer(
     tenant: string,
@@ -54,13 +80,21 @@ export class ObservationPairer {
     observation: Observation,
     receivedAt: number,
     ttlMs: number,
-  ): PendingObservation | undefined {
+  ): OfferResult {
     const base = `${tenant}\u0000${model}\u0000${pairKey}\u0000`;
+    const id = base + kind;
+    const pairedUntil = this.paired.get(base);
+    if (this.pending.has(id) || (pairedUntil !== undefined && pairedUntil > receivedAt))
+      return { kind: 'duplicate' };
     const otherId = base + (kind === 'prediction' ? 'actual' : 'prediction');
     const other = this.pending.get(otherId);
     if (other) {
       this.drop(otherId, other);
-      return other;
+      this.paired.delete(base);
+      this.paired.set(base, receivedAt + Math.min(ttlMs, this.duplicates.windowMs));
+      if (this.paired.size > this.duplicates.maxKeys)
+        this.paired.delete(this.paired.keys().next().value!);
+      return { kind: 'paired', other };
     }
     const entry: PendingObservation = {
       tenant,
@@ -71,16 +105,17 @@ export class ObservationPairer {
       receivedAt,
       expiresAt: receivedAt + ttlMs,
     };
-    const id = base + kind;
-    const previous = this.pending.get(id);
-    if (previous) this.drop(id, previous);
     this.keep(id, entry);
     this.changes.added(entry);
-    return undefined;
+    return { kind: 'waiting' };
   }
 
-  /** Removes and returns what expired by `now`. */
+  /** Removes and returns what expired by `now` (and forgets paired keys past their window). */
   expire(now: number): PendingObservation[] {
+    for (const [base, until] of this.paired) {
+      if (until > now) break;
+      this.paired.delete(base);
+    }
     const expired: PendingObservation[] = [];
     for (const [id, entry] of this.pending) {
       if (entry.expiresAt > now) {

@@ -5,7 +5,7 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { headers as natsHeaders, nanos } from '@nats-io/nats-core';
+import { nanos } from '@nats-io/nats-core';
 import {
   AckPolicy,
   DeliverPolicy,
@@ -14,11 +14,14 @@ import {
   type JetStreamClient,
   type JsMsg,
 } from '@nats-io/jetstream';
+import { nameUnsafeTextReason, storeUnsafeStrings } from '@iotwins/http';
 import {
   NatsClient,
   OBSERVATIONS_STREAM,
-  OBSERVATION_DEAD_LETTER_REASON_HEADER,
+  boundedDeadLetterCopy,
   consumeUntilStopped,
+  isTransientPublishError,
+  maxPayloadOf,
   decodeSubjectToken,
   DEAD_LETTER_STREAM,
   requireStreams,
@@ -33,6 +36,7 @@ import { EvaluationEngine } from '../evaluation/evaluation.engine';
 import { EvaluationStateRepository } from '../evaluation/evaluation-state.repository';
 import { AliasRefresher } from '../evaluation/alias.refresher';
 import { ObservationsMetrics } from './observations.metrics';
+import { isRowDataError } from './failure-kinds';
 
 export interface ObservationsConsumerOptions {
   consumer: string;
@@ -67,6 +71,12 @@ export class ObservationsConsumer implements OnApplicationBootstrap, OnApplicati
   private recovering: Promise<void> | undefined;
   private committing: Promise<void> | undefined;
   private stopped = false;
+  /**
+   * Set when PostgreSQL refused a commit for the contents of a row: messages up to this
+   * sequence are then committed one by one, so the one whose effects are refused is found,
+   * dead-lettered and skipped while every other message (of every tenant) is committed.
+   */
+  private isolateUpTo: number | undefined;
 
   constructor(
     @Inject(OBSERVATIONS_CONSUMER_OPTIONS) private readonly options: ObservationsConsumerOptions,
@@ -117,6 +127,7 @@ export class ObservationsConsumer implements OnApplicationBootstrap, OnApplicati
         const started = performance.now();
         await this.repository.commit(this.options.consumer, batch);
         this.metrics.commitSeconds.observe((performance.now() - started) / 1000);
+        this.engine.committed(batch);
       }
       const now = Date.now();
       for (const message of messages) {
@@ -131,8 +142,9 @@ export class ObservationsConsumer implements OnApplicationBootstrap, OnApplicati
   }
 
   private flushSoon(): Promise<void> {
-    if (this.recovering || (this.unacked.length === 0 && !this.engine.hasChanges))
-      return Promise.resolve();
+    // While isolating, each message is committed by its own handler call, and only there.
+    if (this.recovering || this.isolateUpTo !== undefined) return Promise.resolve();
+    if (this.unacked.length === 0 && !this.engine.hasChanges) return Promise.resolve();
     // Not awaited: recovery stops the consume loop, which may be waiting on this very call.
     return this.flush().catch((error: Error) => {
       void this.recover(error);
@@ -181,7 +193,15 @@ export class ObservationsConsumer implements OnApplicationBootstrap, OnApplicati
 
   private recover(error: Error): Promise<void> {
     if (this.recovering || this.stopped) return this.recovering ?? Promise.resolve();
-    this.logger.error({ err: error.message }, 'commit failed; reloading the committed state');
+    if (isRowDataError(error)) {
+      // What was processed since the last commit is redone one message per commit.
+      this.isolateUpTo = Math.max(this.isolateUpTo ?? 0, this.seenUpTo);
+      this.metrics.isolations.inc();
+    }
+    this.logger.error(
+      { err: error.message, isolateUpTo: this.isolateUpTo },
+      'commit failed; reloading the committed state',
+    );
     this.recovering = (async () => {
       await this.loop?.stop().catch(() => undefined);
       while (!this.stopped) {
@@ -199,7 +219,20 @@ export class ObservationsConsumer implements OnApplicationBootstrap, OnApplicati
     return this.recovering;
   }
 
+  /**
+   * Never throws: the consume loop would hand the message back, while its effects may be in
+   * the engine already. Anything unexpected reloads the committed state instead, after which
+   * JetStream delivers again from the committed position.
+   */
   private async handle(message: JsMsg): Promise<void> {
+    try {
+      await this.handleOne(message);
+    } catch (error) {
+      void this.recover(error as Error);
+    }
+  }
+
+  private async handleOne(message: JsMsg): Promise<void> {
     if (this.recovering) return;
     const seq = message.seq;
     if (seq <= this.seenUpTo) {
@@ -208,9 +241,10 @@ export class ObservationsConsumer implements OnApplicationBootstrap, OnApplicati
       return;
     }
     this.seenUpTo = seq;
-    this.process(message);
+    this.processSafely(message);
     this.engine.advance(seq);
     this.unacked.push(message);
+    if (this.isolateUpTo !== undefined) return this.commitAlone(message);
     if (this.unacked.length < this.options.batchMessages) return;
     // Evaluation goes on while the previous batch commits; it waits only when a second
     // batch is full, which bounds what a crash can make JetStream redeliver.
@@ -220,6 +254,70 @@ export class ObservationsConsumer implements OnApplicationBootstrap, OnApplicati
       });
     } else if (this.unacked.length >= 2 * this.options.batchMessages) {
       await this.committing;
+    }
+  }
+
+  /** Commits one message by itself while isolating; a refused one is dead-lettered, skipped. */
+  private async commitAlone(message: JsMsg): Promise<void> {
+    try {
+      await this.flush();
+    } catch (error) {
+      if (!isRowDataError(error as Error)) {
+        void this.recover(error as Error);
+        return;
+      }
+      try {
+        await this.skipRefused(message, error as Error);
+      } catch (skipError) {
+        // PostgreSQL or NATS went away meanwhile: reloaded and tried again, still isolating.
+        void this.recover(skipError as Error);
+        return;
+      }
+    }
+    if (this.isolateUpTo !== undefined && message.seq >= this.isolateUpTo) {
+      this.logger.log(`isolation done at stream sequence ${message.seq}`);
+      this.isolateUpTo = undefined;
+    }
+  }
+
+  /**
+   * PostgreSQL refused what this one message did: it is dead-lettered, the position moves
+   * past it alone, and the engine reloads the committed state (without its effects).
+   */
+  private async skipRefused(message: JsMsg, error: Error): Promise<void> {
+    this.logger.error(
+      { seq: message.seq, subject: message.subject, err: error.message },
+      'PostgreSQL refused the effects of one observation message; dead-lettered and skipped',
+    );
+    await this.engine.exclusive(async () => {
+      await this.publishDeadLetter(
+        message,
+        tenantOfSubject(message.subject) ?? 'unknown',
+        `PostgreSQL refused its effects: ${error.message}`,
+      ).catch((deadLetterError: Error) => {
+        if (isTransientPublishError(deadLetterError)) throw deadLetterError;
+      });
+      await this.repository.commitPosition(this.options.consumer, message.seq);
+      const snapshot = await this.repository.load(this.options.consumer);
+      this.engine.restore(snapshot);
+      this.seenUpTo = snapshot.position;
+      this.unacked = [];
+      this.deadLetters = [];
+    });
+    message.term('its effects were refused by PostgreSQL; dead-lettered');
+  }
+
+  /** `process`, with any error it throws turned into a dead letter of that message. */
+  private processSafely(message: JsMsg): void {
+    try {
+      this.process(message);
+    } catch (error) {
+      this.deadLetter(
+        message,
+        tenantOfSubject(message.subject) ?? 'unknown',
+        undefined,
+        `processing failed: ${(error as Error).message}`,
+      );
     }
   }
 
@@ -241,10 +339,15 @@ export class ObservationsConsumer implements OnApplicationBootstrap, OnApplicati
       return this.deadLetter(
         message,
         tenant,
-        modelToken,
+        undefined,
         'the model token of the subject is not valid %-encoding',
       );
     }
+    // Checked here, at the edge: text PostgreSQL refuses would fail the commit of a batch
+    // that holds every tenant's observations.
+    const unsafeModel = nameUnsafeTextReason(model);
+    if (unsafeModel)
+      return this.deadLetter(message, tenant, undefined, `the model name ${unsafeModel}`);
     let body: unknown;
     try {
       body = JSON.parse(decoder.decode(message.data));
@@ -259,24 +362,71 @@ export class ObservationsConsumer implements OnApplicationBootstrap, OnApplicati
         .join('; ');
       return this.deadLetter(message, tenant, model, reason);
     }
+    const unsafe = storeUnsafeStrings(parsed.data, [], [], 10);
+    if (unsafe.length > 0) {
+      const reason = unsafe.map((u) => `/${u.path.map(String).join('/')}: ${u.reason}`);
+      return this.deadLetter(message, tenant, model, reason.join('; '));
+    }
     const observations = parsed.data;
     const at = Number(message.timestampNanos / 1_000_000n);
-    const otherVersions = this.engine.ingest(kind, tenant, model, observations, at);
-    for (const monitorId of otherVersions) this.aliases.refreshSoon(monitorId);
+    const result = this.engine.ingest(kind, tenant, model, observations, at);
+    if (result.duplicatePredictions > 0)
+      this.metrics.duplicates.inc({ kind: 'prediction' }, result.duplicatePredictions);
+    if (result.duplicateActuals > 0)
+      this.metrics.duplicates.inc({ kind: 'actual' }, result.duplicateActuals);
+    for (const monitorId of result.otherVersions) this.aliases.refreshSoon(monitorId);
   }
 
-  /** Keeps a refused message, with its reason, on deadletter.observations.<tenant>. */
-  private deadLetter(message: JsMsg, tenant: string, model: string, reason: string): void {
-    this.engine.countInvalid(tenant, model, 1);
-    const headers = natsHeaders();
-    headers.set(OBSERVATION_DEAD_LETTER_REASON_HEADER, reason.slice(0, 1024));
-    headers.set('Iotwins-Original-Subject', message.subject);
+  /**
+   * Keeps a refused message, with its reason, on deadletter.observations.<tenant>, and counts
+   * it as invalid for its model (unless the model name itself is what was refused). The
+   * commit of its batch waits for the dead letter; a NATS outage fails that commit (the
+   * batch is redone after the reload, i.e. retried with back-off), any other error while
+   * dead-lettering is logged and the message is settled with its batch: never a crash.
+   */
+  private deadLetter(
+    message: JsMsg,
+    tenant: string,
+    model: string | undefined,
+    reason: string,
+  ): void {
+    if (model !== undefined) this.engine.countInvalid(tenant, model, 1);
+    this.metrics.deadLetters.inc();
     this.deadLetters.push(
-      this.js!.publish(observationsDeadLetterSubject(tenant), message.data, {
-        headers,
-        // The same refused message dead-lettered again after a restart is stored once.
-        msgID: `observations-${message.seq}`,
+      this.publishDeadLetter(message, tenant, reason).catch((error: Error) => {
+        if (isTransientPublishError(error)) throw error;
+        this.logger.error(
+          { seq: message.seq, subject: message.subject, err: error.message },
+          'dead letter not stored; the message is dropped',
+        );
+        this.metrics.deadLettersLost.inc();
       }),
     );
   }
+
+  /** A bounded copy: it fits in one NATS message however large the original was. */
+  private async publishDeadLetter(message: JsMsg, tenant: string, reason: string): Promise<void> {
+    const copy = boundedDeadLetterCopy(
+      {
+        subject: message.subject,
+        data: message.data,
+        headers: message.headers,
+        stream: message.info.stream,
+        seq: message.seq,
+      },
+      reason,
+      { maxPayload: maxPayloadOf(this.nats.nc) },
+    );
+    await this.js!.publish(observationsDeadLetterSubject(tenant), copy.data, {
+      headers: copy.headers,
+      // The same refused message dead-lettered again after a restart is stored once.
+      msgID: `observations-${message.seq}`,
+    });
+  }
+}
+
+/** The tenant token of an observation subject, when it is one. */
+function tenantOfSubject(subject: string): string | undefined {
+  const tenant = subject.split('.')[1];
+  return tenant !== undefined && isSubjectToken(tenant) ? tenant : undefined;
 }

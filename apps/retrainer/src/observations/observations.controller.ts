@@ -1,15 +1,19 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ActingTenant, RequireRoles, Role } from '@iotwins/auth';
-import { ProblemException } from '@iotwins/http';
+import {
+  nameUnsafeTextReason,
+  ProblemException,
+  parseInput,
+  storeUnsafeStrings,
+} from '@iotwins/http';
 import { TENANT_QUERY } from '../common/tenant-query';
-import { parseInput } from '@iotwins/http';
 import {
   OBSERVATION_BATCH_OPENAPI,
   observationBatchSchema,
   type ObservationBatchAccepted,
 } from './observations.dto';
-import { ObservationsPublisher } from './observations.publisher';
+import { ObservationsPublisher, ObservationsTooLargeError } from './observations.publisher';
 
 /** Predictions and actual values over HTTP, for edges that do not speak NATS. */
 @ApiTags('observations')
@@ -33,18 +37,35 @@ export class ObservationsController {
   ): Promise<ObservationBatchAccepted> {
     if (model.length === 0 || model.length > 256)
       throw ProblemException.of(400, 'invalid-model', 'model must have 1 to 256 characters');
+    const unsafeModel = nameUnsafeTextReason(model);
+    if (unsafeModel)
+      throw ProblemException.of(400, 'invalid-model', `model (path) ${unsafeModel}`, {
+        field: 'model',
+      });
     // Validated whole first: a batch with one bad item is refused and nothing is stored.
     const batch = parseInput(observationBatchSchema, body, 'observation batch');
+    // Text PostgreSQL refuses would be dead-lettered by the consumer; refused here instead.
+    const unsafe = storeUnsafeStrings(batch, [], [], 10);
+    if (unsafe.length > 0)
+      throw ProblemException.of(
+        400,
+        'invalid-observation',
+        unsafe.map((u) => `/${u.path.map(String).join('/')}: ${u.reason}`).join('; '),
+        { fields: unsafe.map((u) => `/${u.path.map(String).join('/')}`) },
+      );
     try {
-      await Promise.all([
-        batch.predictions.length > 0
-          ? this.publisher.publish(tenant, model, 'prediction', batch.predictions)
-          : undefined,
-        batch.actuals.length > 0
-          ? this.publisher.publish(tenant, model, 'actual', batch.actuals)
-          : undefined,
-      ]);
-    } catch {
+      await this.publisher.publish(tenant, model, {
+        prediction: batch.predictions,
+        actual: batch.actuals,
+      });
+    } catch (error) {
+      if (error instanceof ObservationsTooLargeError)
+        throw ProblemException.of(
+          413,
+          'observations-too-large',
+          `The batch encodes to a message of ${error.bytes} bytes, over the ${error.limit} bytes NATS takes; send fewer observations per request`,
+          { limit: error.limit },
+        );
       // Nothing is promised until JetStream stored it; a retry of the batch pairs the same.
       throw ProblemException.of(
         503,

@@ -27,6 +27,17 @@ export class DeadLetterDto {
   source?: string;
   @ApiProperty({ example: '2026-11-24T10:00:00.000Z', description: 'When it was dead-lettered' })
   time!: string;
+  @ApiPropertyOptional({
+    example: true,
+    description:
+      'Present when only a prefix of the original is kept (it did not fit in one NATS message with the dead-letter headers); such a dead letter cannot be replayed',
+  })
+  truncated?: boolean;
+  @ApiPropertyOptional({
+    example: 1048000,
+    description: 'Size of the original body, when truncated',
+  })
+  originalBytes?: number;
 }
 
 export class DeadLetterListDto {

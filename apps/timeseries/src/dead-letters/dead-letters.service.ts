@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { StoredMsg } from '@nats-io/jetstream';
 import { ProblemException } from '@iotwins/http';
-import { TelemetryHeader } from '@iotwins/messaging';
+import { DeadLetterHeader, TelemetryHeader } from '@iotwins/messaging';
 import { InfluxClient, InfluxReadiness } from '../influx/influx.client';
 import { TenantDatabases } from '../tenants/tenant-databases';
 import { classifyWrite } from '../writer/write-outcome';
@@ -38,6 +38,15 @@ export class DeadLettersService {
         404,
         'dead-letter-not-found',
         `No dead letter ${id} of your tenant`,
+      );
+    if (message.header?.get(DeadLetterHeader.Truncated) === 'true')
+      throw ProblemException.of(
+        422,
+        'dead-letter-truncated',
+        `Dead letter ${id} holds only the first ${message.data.length} of ${
+          message.header.get(DeadLetterHeader.OriginalSize) || 'its'
+        } bytes (the original did not fit in one NATS message with its reason), so it cannot be replayed; send the data again from its source`,
+        { id },
       );
     let outcome;
     try {
@@ -94,8 +103,16 @@ function pointsOf(message: StoredMsg): number {
 
 function toDto(message: StoredMsg): DeadLetterDto {
   const source = message.header?.get(TelemetryHeader.Source);
+  const truncated = message.header?.get(DeadLetterHeader.Truncated) === 'true';
+  const originalSize = Number(message.header?.get(DeadLetterHeader.OriginalSize));
   return {
     id: message.seq,
+    ...(truncated
+      ? {
+          truncated: true,
+          ...(Number.isFinite(originalSize) ? { originalBytes: originalSize } : {}),
+        }
+      : {}),
     reason: message.header?.get(TelemetryHeader.DeadLetterReason) || 'unknown',
     lines: message.string().split('\n'),
     points: pointsOf(message),

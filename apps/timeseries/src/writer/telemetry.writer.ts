@@ -5,7 +5,6 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { headers as natsHeaders } from '@nats-io/nats-core';
 import {
   jetstream,
   jetstreamManager,
@@ -21,7 +20,10 @@ import {
   TIMESERIES_WRITER_CONSUMER,
   TIMESERIES_WRITER_ACK_WAIT_MS,
   TelemetryHeader,
+  boundedDeadLetterCopy,
   consumeUntilStopped,
+  isTransientPublishError,
+  maxPayloadOf,
   requireStreams,
   telemetryDeadLetterSubject,
 } from '@iotwins/messaging';
@@ -273,26 +275,49 @@ export class TelemetryWriter implements OnApplicationBootstrap, OnApplicationShu
     this.settled(message).ack();
   }
 
+  /**
+   * Keeps a message InfluxDB will not take on deadletter.telemetry.<tenant>: whole, with its
+   * original headers, when that fits in one NATS message (so it can be replayed), truncated
+   * and marked otherwise (a message near the payload limit plus the dead-letter headers would
+   * not fit; the API then refuses to replay it). A NATS outage hands the message back with
+   * back-off; any other failure to store the copy terminates the message, logged and counted:
+   * it can only fail the same way at every retry.
+   */
   private async deadLetter(tenant: string, message: JsMsg, reason: string): Promise<void> {
-    const headers = natsHeaders();
-    for (const [key, values] of message.headers ?? [])
-      for (const value of values) headers.append(key, value);
-    headers.set(TelemetryHeader.DeadLetterReason, reason.slice(0, 1024));
-    headers.set(TelemetryHeader.DeadLetterSubject, message.subject);
+    const copy = boundedDeadLetterCopy(
+      {
+        subject: message.subject,
+        data: message.data,
+        headers: message.headers,
+        stream: message.info.stream,
+        seq: message.seq,
+      },
+      reason,
+      { maxPayload: maxPayloadOf(this.nats.nc) },
+    );
     try {
-      await this.js.publish(telemetryDeadLetterSubject(tenant), message.data, {
-        headers,
+      await this.js.publish(telemetryDeadLetterSubject(tenant), copy.data, {
+        headers: copy.headers,
         msgID: `dl/${message.info.stream}/${message.seq}`,
       });
     } catch (error) {
-      // Keep the message rather than lose it when the dead letter cannot be stored.
+      const err = error as Error;
+      if (isTransientPublishError(err)) {
+        // Keep the message rather than lose it while the dead letter cannot be stored.
+        this.logger.error({ tenant, err: err.message }, 'dead letter not stored; message kept');
+        this.settled(message).nak(redeliveryDelayMs(message.info.deliveryCount));
+        return;
+      }
       this.logger.error(
-        { tenant, err: (error as Error).message },
-        'dead letter not stored; message kept',
+        { tenant, seq: message.seq, err: err.message },
+        'dead letter refused by NATS; message terminated',
       );
-      this.settled(message).nak(redeliveryDelayMs(message.info.deliveryCount));
+      this.metrics.deadLettersLost.inc({ tenant });
+      this.failures.forget(message.seq);
+      this.settled(message).term(`dead letter refused: ${err.message.slice(0, 200)}`);
       return;
     }
+    if (copy.truncated) this.metrics.deadLettersTruncated.inc({ tenant });
     this.metrics.deadLetters.inc({ tenant });
     this.logger.warn({ tenant, reason, seq: message.seq }, 'telemetry batch dead-lettered');
     // Terminated with the reason: the dead letter holds the data now, and the consumer's

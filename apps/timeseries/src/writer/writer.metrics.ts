@@ -10,6 +10,8 @@ export class WriterMetrics {
   readonly writeSeconds: Histogram;
   readonly pointsWritten: Counter;
   readonly deadLetters: Counter<'tenant'>;
+  readonly deadLettersTruncated: Counter<'tenant'>;
+  readonly deadLettersLost: Counter<'tenant'>;
   readonly influxAvailable: Gauge;
   readonly outages: Counter;
 
@@ -40,6 +42,18 @@ export class WriterMetrics {
     this.deadLetters = new Counter({
       name: 'timeseries_dead_letters_total',
       help: 'Telemetry messages InfluxDB refused for good, sent to deadletter.telemetry.<tenant>',
+      labelNames: ['tenant'],
+      registers,
+    });
+    this.deadLettersTruncated = new Counter({
+      name: 'timeseries_dead_letters_truncated_total',
+      help: 'Dead letters stored as a truncated copy (the original did not fit with the dead-letter headers); not replayable',
+      labelNames: ['tenant'],
+      registers,
+    });
+    this.deadLettersLost = new Counter({
+      name: 'timeseries_dead_letters_lost_total',
+      help: 'Telemetry messages terminated because NATS refused their dead letter',
       labelNames: ['tenant'],
       registers,
     });

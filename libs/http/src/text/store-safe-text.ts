@@ -18,7 +18,10 @@ export function nameUnsafeTextReason(value: string): string | undefined {
   const store = storeUnsafeTextReason(value);
   if (store) return store;
   // C0/C1 controls and the bidirectional overrides make a name print as another one.
-  if (/[\u0000-\u001f\u007f-\u009f]/u.test(value)) return 'must not contain control characters';
+  for (const char of value) {
+    const code = char.codePointAt(0)!;
+    if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return 'must not contain control characters';
+  }
   if (/[\u202a-\u202e\u2066-\u2069\u200e\u200f]/u.test(value))
     return 'must not contain bidirectional formatting characters';
   return undefined;
