@@ -1,6 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import type { z } from 'zod';
 import type { OutboundFetch, OutboundPolicy } from '@iotwins/http';
+import type { MappingEvaluator } from './sandbox/mapping-sandbox';
 import type { NatsClient } from '@iotwins/messaging';
 import type { Point, TelemetryLimits } from '@iotwins/telemetry';
 import type { IngestConfig } from '../app.config';
@@ -73,6 +74,12 @@ export interface ConnectorContext<C> {
   readonly fetch: OutboundFetch;
   /** For clients that connect by themselves (AMQP, MQTT, OPC-UA): `outbound.assertHost(host)` first. */
   readonly outbound: OutboundPolicy;
+  /**
+   * The only way a connector evaluates the tenant's JSONata: in a worker with a time and heap
+   * budget, off the event loop (connectors/sandbox). A budget overrun rejects; report it with
+   * `failed`.
+   */
+  readonly mapping: MappingEvaluator;
   /** A secret's value; never log it or put it in an error. */
   secret(field: SecretField): string;
   /** False once this replica lost the lease: stop before the next unit of work. */

@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import { APP_CONFIG } from '@iotwins/config';
 import { OutboundPolicy, outboundFetch, type OutboundFetch } from '@iotwins/http';
+import { MappingSandbox } from './sandbox/mapping-sandbox';
 import { ConnectorKey, NatsClient } from '@iotwins/messaging';
 import type { IngestConfig } from '../app.config';
 import { IngestService } from '../telemetry/ingest.service';
@@ -71,6 +72,7 @@ export class ConnectorRunner implements OnApplicationBootstrap, OnApplicationShu
     private readonly ingest: IngestService,
     private readonly nats: NatsClient,
     private readonly outbound: OutboundPolicy,
+    private readonly sandbox: MappingSandbox,
     @Inject(APP_CONFIG) private readonly config: IngestConfig,
   ) {
     this.secrets = new ConnectorSecrets(config.CONNECTORS_SECRET_KEY);
@@ -252,6 +254,7 @@ export class ConnectorRunner implements OnApplicationBootstrap, OnApplicationShu
       nats: this.nats,
       fetch: this.fetch,
       outbound: this.outbound,
+      mapping: this.sandbox,
       ingest: connectorIngest(this.ingest, tenant, `connector-${driver?.type ?? connector.type}`),
       secret: (field) => this.secrets.openField(field, tenant, id),
       isLeader: () => slot.leader && this.slots.get(keyOf(connector)) === slot,
