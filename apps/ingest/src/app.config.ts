@@ -74,7 +74,7 @@ export const ingestEnvSchema = baseEnvSchema.extend({
   // Tenant JSONata mappings (dry runs, http-poller) run in worker threads with these budgets
   // (connectors/sandbox, docs/connectors.md "Mapping sandbox").
   CONNECTORS_MAPPING_WORKERS: env.positiveInt(2),
-  CONNECTORS_MAPPING_TENANT_CONCURRENCY: env.positiveInt(1),
+  CONNECTORS_MAPPING_TENANT_WORKERS: env.positiveInt(1),
   CONNECTORS_MAPPING_TENANT_QUEUE: env.positiveInt(16),
   CONNECTORS_MAPPING_TIMEOUT_MS: env.positiveInt(2_000),
   CONNECTORS_MAPPING_HEAP_MB: env.positiveInt(128),

@@ -42,6 +42,8 @@ interface Slot {
   startAfter: number;
   status: ConnectorStatus | undefined;
   statusDirty: boolean;
+  /** The status save in progress: saves of one connector run one after another. */
+  saving?: Promise<void>;
 }
 
 const TICK_MS = 250;
@@ -294,8 +296,22 @@ export class ConnectorRunner implements OnApplicationBootstrap, OnApplicationShu
     for (const slot of this.slots.values()) await this.flushStatus(slot, false);
   }
 
-  /** Saves a changed status, only while this replica holds the lease (or on its way out). */
-  private async flushStatus(slot: Slot, leaving: boolean): Promise<void> {
+  /**
+   * Saves a changed status, only while this replica holds the lease (or on its way out).
+   * Saves run one after another, so a caller that resolves knows that every count it made
+   * before calling is in KV (a save already in flight may have snapshotted the status before
+   * them): a driver may then acknowledge what it counted (amqp-source does).
+   */
+  private flushStatus(slot: Slot, leaving: boolean): Promise<void> {
+    const next = (slot.saving ?? Promise.resolve()).then(() => this.saveStatusNow(slot, leaving));
+    slot.saving = next;
+    void next.finally(() => {
+      if (slot.saving === next) slot.saving = undefined;
+    });
+    return next;
+  }
+
+  private async saveStatusNow(slot: Slot, leaving: boolean): Promise<void> {
     if (!slot.statusDirty || !slot.status || (!slot.leader && !leaving)) return;
     slot.statusDirty = false;
     const { tenant, id } = slot.connector;

@@ -34,7 +34,7 @@ export class MappingSandbox implements MappingEvaluator, OnModuleInit, OnApplica
     this.limits = expressionLimits(config);
     this.pool = new MappingPool({
       workers: config.CONNECTORS_MAPPING_WORKERS,
-      tenantConcurrency: config.CONNECTORS_MAPPING_TENANT_CONCURRENCY,
+      tenantConcurrency: config.CONNECTORS_MAPPING_TENANT_WORKERS,
       tenantQueue: config.CONNECTORS_MAPPING_TENANT_QUEUE,
       timeoutMs: config.CONNECTORS_MAPPING_TIMEOUT_MS,
       heapMb: config.CONNECTORS_MAPPING_HEAP_MB,

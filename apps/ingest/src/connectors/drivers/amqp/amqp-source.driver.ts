@@ -10,7 +10,9 @@ type Ctx = ConnectorContext<AmqpSourceConfig>;
 
 /**
  * Consumes a RabbitMQ queue (testbed 2's publisher): each message goes through ingest's
- * payload rules and is acknowledged only once JetStream stored it. At most `prefetch`
+ * payload rules and is acknowledged only once JetStream stored it and the status counting it
+ * is saved, so after a kill -9 the counters agree with what was stored: an acknowledged
+ * message is never delivered again, so a count lost with the process would stay lost. At most `prefetch`
  * messages are unacknowledged, so a slow platform slows the broker's deliveries, not memory.
  * A message with nothing storable is rejected without requeue (dead-lettered to the queue's
  * DLX if it has one, otherwise dropped by the broker) and counted, so it never loops. A lost
@@ -123,7 +125,7 @@ async function handle(ctx: Ctx, channel: Channel, message: ConsumeMessage): Prom
   const what = `message ${message.properties.messageId ?? `#${message.fields.deliveryTag}`} of ${config.queue}`;
   const wrongFormat = formatProblem(config.format, message.content);
   if (wrongFormat) {
-    reject(ctx, channel, message, what, wrongFormat);
+    await reject(ctx, channel, message, what, wrongFormat);
     return;
   }
   let outcome;
@@ -139,29 +141,53 @@ async function handle(ctx: Ctx, channel: Channel, message: ConsumeMessage): Prom
   }
   const settlement = settle(outcome);
   if (settlement.action === 'reject') {
-    reject(ctx, channel, message, what, settlement.reason);
+    await reject(ctx, channel, message, what, settlement.reason);
     return;
   }
-  // Only now, with the points in JetStream, does the broker forget the message.
-  if (!safely(() => channel.ack(message))) return;
-  ctx.count({
+  const counted = {
     recordsRead: 1,
     pointsWritten: outcome.written,
     recordsRefused: settlement.refused,
-  });
+  };
+  // Only now, with the points in JetStream and their count in KV, does the broker forget the
+  // message (saves are shared by the messages in hand: about one per prefetch window).
+  if (!(await settleCounted(ctx, counted, () => channel.ack(message)))) return;
   if (settlement.reason) ctx.warn(`refused in ${what}: ${settlement.reason}`);
   ctx.succeeded();
 }
 
-function reject(
+/**
+ * Counts a message, saves the status, then settles it with the broker. A settlement that
+ * fails (the channel closed meanwhile) takes the count back: the broker delivers the message
+ * again and it is counted then. Killed between the save and the settlement, the message is
+ * counted twice (the window is one socket write); killed before the save, it is redelivered
+ * and counted once.
+ */
+async function settleCounted(
+  ctx: Ctx,
+  counted: { recordsRead: number; pointsWritten?: number; recordsRefused: number },
+  settleMessage: () => void,
+): Promise<boolean> {
+  ctx.count(counted);
+  await ctx.saveStatus();
+  if (safely(settleMessage)) return true;
+  ctx.count({
+    recordsRead: -counted.recordsRead,
+    pointsWritten: -(counted.pointsWritten ?? 0),
+    recordsRefused: -counted.recordsRefused,
+  });
+  return false;
+}
+
+async function reject(
   ctx: Ctx,
   channel: Channel,
   message: ConsumeMessage,
   what: string,
   reason: string,
-): void {
-  if (!safely(() => channel.nack(message, false, false))) return;
-  ctx.count({ recordsRead: 1, recordsRefused: 1 });
+): Promise<void> {
+  const counted = { recordsRead: 1, recordsRefused: 1 };
+  if (!(await settleCounted(ctx, counted, () => channel.nack(message, false, false)))) return;
   ctx.deadLettered(
     what,
     ctx.config.deadLetterExchange
