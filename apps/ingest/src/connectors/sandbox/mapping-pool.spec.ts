@@ -43,7 +43,7 @@ describe('MappingPool', () => {
     delay.disable();
     expect(Date.now() - started).toBeLessThan(2_000);
     // The loop kept turning while the worker spun (a blocked loop would show ~500 ms).
-    expect(delay.max / 1e6).toBeLessThan(200);
+    expect(delay.max / 1e6).toBeLessThan(250);
     await expect(sandbox.evaluate('t', ['$sum(a)'], '{"a":[1,2,3]}')).resolves.toEqual([6]);
   });
 
@@ -91,8 +91,9 @@ describe('MappingPool', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     const started = Date.now();
     await expect(sandbox.evaluate('tenant-b', ['$sum(a)'], '{"a":[1,2]}')).resolves.toEqual([3]);
-    // Tenant A runs one at a time, so the other worker is free for tenant B.
-    expect(Date.now() - started).toBeLessThan(500);
+    // Tenant A runs one at a time, so the other worker is free for tenant B: it does not wait
+    // for the 1.5 s budget of the runaway.
+    expect(Date.now() - started).toBeLessThan(1_000);
     await expect(sandbox.evaluate('tenant-a', ['1'], '{}')).rejects.toThrow(
       /mapping evaluations of this tenant are waiting already/,
     );

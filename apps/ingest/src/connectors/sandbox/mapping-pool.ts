@@ -30,11 +30,14 @@ interface Slot {
   worker?: ChildProcess;
   /** The end of the worker's stderr, to tell a heap overrun from another death. */
   stderr?: string;
+  /** Whether the worker has loaded jsonata and said so. */
+  ready?: boolean;
   task?: Task;
   timer?: NodeJS.Timeout;
 }
 
 type Reply =
+  | { ready: true }
   | { id: number; results: (string | null)[] }
   | { id: number; error: { kind: string; message: string } };
 
@@ -152,6 +155,12 @@ export class MappingPool {
     slot.worker ??= this.spawn(slot);
     slot.task = task;
     this.running.set(task.tenant, (this.running.get(task.tenant) ?? 0) + 1);
+    if (slot.ready) this.send(slot, task);
+    // Otherwise the worker's ready message sends it.
+  }
+
+  /** Hands a task to a ready worker and starts its clock. */
+  private send(slot: Slot, task: Task): void {
     slot.timer = setTimeout(() => {
       this.stop(slot);
       this.finish(
@@ -162,7 +171,7 @@ export class MappingPool {
         ),
       );
     }, this.options.timeoutMs);
-    slot.worker.send({
+    slot.worker?.send({
       id: task.id,
       expressions: task.expressions,
       inputText: task.inputText,
@@ -187,6 +196,7 @@ export class MappingPool {
       },
     );
     slot.stderr = '';
+    slot.ready = false;
     worker.stderr?.setEncoding('utf8');
     worker.stderr?.on('data', (chunk: string) => {
       slot.stderr = ((slot.stderr ?? '') + chunk).slice(-4096);
@@ -196,7 +206,13 @@ export class MappingPool {
     (worker.channel as { unref?: () => void } | undefined)?.unref?.();
     (worker.stderr as { unref?: () => void } | null)?.unref?.();
     worker.on('message', (reply: Reply) => {
-      if (slot.worker !== worker || slot.task?.id !== reply.id) return;
+      if (slot.worker !== worker) return;
+      if ('ready' in reply) {
+        slot.ready = true;
+        if (slot.task) this.send(slot, slot.task);
+        return;
+      }
+      if (slot.task?.id !== reply.id) return;
       if ('error' in reply) return this.finish(slot, replyError(reply.error));
       try {
         this.finish(
@@ -213,6 +229,7 @@ export class MappingPool {
     worker.on('exit', (code, signal) => {
       if (slot.worker !== worker) return;
       slot.worker = undefined;
+      slot.ready = false;
       this.finish(
         slot,
         /heap out of memory|Reached heap limit/.test(slot.stderr ?? '')
@@ -230,6 +247,7 @@ export class MappingPool {
   private stop(slot: Slot): void {
     const worker = slot.worker;
     slot.worker = undefined;
+    slot.ready = false;
     worker?.kill('SIGKILL');
   }
 

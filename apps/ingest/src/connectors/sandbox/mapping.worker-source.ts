@@ -14,6 +14,8 @@ export const MAPPING_WORKER_SOURCE = String.raw`
 'use strict';
 const jsonata = require(process.env.IOTWINS_JSONATA_PATH);
 process.on('disconnect', () => process.exit(0));
+// Loaded: the pool starts an evaluation's clock only now, so a slow start costs no budget.
+process.send({ ready: true });
 const compiled = new Map();
 const MAX_COMPILED = 64;
 
