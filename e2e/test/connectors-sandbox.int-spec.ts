@@ -11,9 +11,14 @@ import { ConnectorsApi, storedPoints } from './connectors-peers.fixture';
  * another tenant's dry run answers at once and another tenant's connector keeps storing.
  */
 describe("connectors: mapping sandbox (one tenant's runaway mapping stays that tenant's)", () => {
-  const TIMEOUT_MS = 1_000;
-  const RUNAWAY = '$count([1..1000000].($ * 2))';
-  // Ten million numbers: far past the worker's heap within a second.
+  // The documented defaults: 2,000 ms and 128 MB.
+  const TIMEOUT_MS = 2_000;
+  // The issue's mapping: 3.3 s on ingest's loop then; in a warm worker on a fast machine it
+  // may finish within the budget, so its answer is either, but it never holds the loop.
+  const ISSUE = '$count([1..1000000].($ * 2))';
+  // A hundred times the issue's mapping: over any machine's budget, in little memory.
+  const RUNAWAY = '$count([1..100].($count([1..1000000].($ * 2))))';
+  // Ten million objects: far past the worker's heap within a second.
   const HOG = '$count([1..10000000].{"v": $})';
   const SMALL = 'items.{"measurement": "m", "fields": {"v": v}, "time": t}';
 
@@ -40,10 +45,7 @@ describe("connectors: mapping sandbox (one tenant's runaway mapping stays that t
     await new Promise<void>((done) => plant.listen(0, '127.0.0.1', done));
     plantUrl = `http://127.0.0.1:${(plant.address() as AddressInfo).port}/readings`;
     [ingest, timeseries] = await Promise.all([
-      startAppProcess('ingest', {
-        CONNECTORS_MAPPING_TIMEOUT_MS: String(TIMEOUT_MS),
-        OUTBOUND_ALLOWED_CIDRS: '127.0.0.1/32',
-      }),
+      startAppProcess('ingest', { OUTBOUND_ALLOWED_CIDRS: '127.0.0.1/32' }),
       startAppProcess('timeseries'),
     ]);
     [tokenA, tokenB] = await Promise.all([tokens.gatewayA(), tokens.gatewayB()]);
@@ -75,7 +77,8 @@ describe("connectors: mapping sandbox (one tenant's runaway mapping stays that t
       const response = await fetch(`${ingest.baseUrl}/health/live`);
       await response.arrayBuffer();
       expect(response.status).toBe(200);
-      max = Math.max(max, performance.now() - started);
+      const took = performance.now() - started;
+      max = Math.max(max, took);
       samples += 1;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -84,20 +87,26 @@ describe("connectors: mapping sandbox (one tenant's runaway mapping stays that t
 
   it("answers a runaway and an unbounded mapping with their budget, while ingest and another tenant's dry run stay prompt", async () => {
     const pid = ingest.process.pid;
+    // Warm, as a running ingest is: both tenants' first requests and a first dry run each.
+    expect((await dryRun(apiA, '1')).status).toBe(200);
+    expect((await dryRun(apiB, '1')).status).toBe(200);
+    // The same sampling with nothing running, to tell the host's noise from ingest's.
+    const quiet = await slowestLive(new Promise((resolve) => setTimeout(resolve, 2_000)));
+    const issue = dryRun(apiA, ISSUE);
     const runaway = dryRun(apiA, RUNAWAY);
     const hog = dryRun(apiA, HOG);
-    const both = Promise.all([runaway, hog]);
-    const live = slowestLive(both);
-    // Another tenant's small dry run while tenant A's two are being evaluated.
+    const all = Promise.all([issue, runaway, hog]);
+    const live = slowestLive(all);
+    // Another tenant's small dry run while tenant A's are being evaluated.
     await new Promise((resolve) => setTimeout(resolve, 200));
     const started = performance.now();
     const small = await dryRun(apiB, SMALL, { items: [{ v: 1.5, t: 1_764_496_800_000 }] });
     const smallMs = performance.now() - started;
-    const [slow, big] = await both;
+    const [issued, slow, big] = await all;
     const { max, samples } = await live;
-    // The figures, for the report (a quiet 2-core CI machine shows a few ms).
+    // The figures, for the report (a quiet 2-core machine shows about 20 ms for both).
     process.stdout.write(
-      `sandbox: /health/live slowest ${max.toFixed(1)} ms of ${samples} samples; tenant B's dry run ${smallMs.toFixed(0)} ms\n`,
+      `sandbox: /health/live slowest ${max.toFixed(1)} ms of ${samples} samples (${quiet.max.toFixed(1)} ms before, idle); tenant B's dry run ${smallMs.toFixed(0)} ms\n`,
     );
 
     expect(small.status).toBe(200);
@@ -122,8 +131,12 @@ describe("connectors: mapping sandbox (one tenant's runaway mapping stays that t
       budget: 'memory',
       detail: 'the mapping exceeded its memory budget of 128 MB',
     });
+    if (issued.status === 200) expect(issued.body).toMatchObject({ records: 1, points: [] });
+    else expect(issued.body.detail).toBe(slow.body.detail);
     expect(samples).toBeGreaterThan(10);
-    expect(max).toBeLessThan(100);
+    // Under 100 ms; on a host so loaded that an idle ingest already answers slower, within
+    // three times that (a mapping on the loop held it for seconds).
+    expect(max).toBeLessThan(Math.max(100, 3 * quiet.max));
     // Ingest never restarted: the same process, still serving.
     expect(ingest.process.pid).toBe(pid);
     expect(ingest.process.exitCode).toBeNull();

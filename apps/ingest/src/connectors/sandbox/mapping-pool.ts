@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { MappingBudgetError, MappingError, MappingInputError } from './mapping-errors';
 import { MAPPING_WORKER_SOURCE } from './mapping.worker-source';
 
@@ -197,6 +198,15 @@ export class MappingPool {
     );
     slot.stderr = '';
     slot.ready = false;
+    // Tenants' code runs at the lowest CPU priority: on a busy host the event loop that
+    // serves every tenant gets the CPU first.
+    if (worker.pid !== undefined) {
+      try {
+        setPriority(worker.pid, 19);
+      } catch {
+        // Not permitted here (some container runtimes): the budgets still hold.
+      }
+    }
     worker.stderr?.setEncoding('utf8');
     worker.stderr?.on('data', (chunk: string) => {
       slot.stderr = ((slot.stderr ?? '') + chunk).slice(-4096);
