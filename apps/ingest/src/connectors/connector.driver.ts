@@ -84,8 +84,14 @@ export interface ConnectorContext<C> {
   secret(field: SecretField): string;
   /** False once this replica lost the lease: stop before the next unit of work. */
   isLeader(): boolean;
-  /** Adds to the status counters (saved to KV about once a second, not on every call). */
-  count(delta: Partial<ConnectorCounters>): void;
+  /**
+   * Adds to the status counters (saved to KV about once a second, not on every call). With a
+   * `key` (e.g. a message's content hash), the key is saved with the counters, so that
+   * `wasCounted(key)` recognises the unit when it is delivered again after a crash.
+   */
+  count(delta: Partial<ConnectorCounters>, key?: string): void;
+  /** Whether a unit of work with this key went into the counters lately (see `count`). */
+  wasCounted(key: string): boolean;
   /** The connector works: state running, last success now. */
   succeeded(): void;
   /** The connector cannot work right now: state failing, with the reason (no secrets in it). */

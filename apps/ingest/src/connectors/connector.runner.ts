@@ -17,6 +17,7 @@ import { ConnectorSecrets } from './connector-secrets';
 import type { ConnectorContext, ConnectorDriver } from './connector.driver';
 import { connectorIngest } from './connector.ingest';
 import {
+  COUNTED_KEYS_KEPT,
   emptyStatus,
   storedConnectorSchema,
   type ConnectorCounters,
@@ -44,6 +45,8 @@ interface Slot {
   statusDirty: boolean;
   /** The status save in progress: saves of one connector run one after another. */
   saving?: Promise<void>;
+  /** The save that starts when `saving` ends, shared by everyone who asked meanwhile. */
+  queuedSave?: Promise<void>;
 }
 
 const TICK_MS = 250;
@@ -260,11 +263,17 @@ export class ConnectorRunner implements OnApplicationBootstrap, OnApplicationShu
       ingest: connectorIngest(this.ingest, tenant, `connector-${driver?.type ?? connector.type}`),
       secret: (field) => this.secrets.openField(field, tenant, id),
       isLeader: () => slot.leader && this.slots.get(keyOf(connector)) === slot,
-      count: (delta: Partial<ConnectorCounters>) => {
+      count: (delta: Partial<ConnectorCounters>, key?: string) => {
         const current = status();
         for (const [name, value] of Object.entries(delta) as [keyof ConnectorCounters, number][])
           current[name] += value;
+        if (key !== undefined) {
+          const keys = (current.countedKeys ??= []);
+          keys.push(key);
+          if (keys.length > COUNTED_KEYS_KEPT) keys.splice(0, keys.length - COUNTED_KEYS_KEPT);
+        }
       },
+      wasCounted: (key) => slot.status?.countedKeys?.includes(key) ?? false,
       succeeded: () => {
         const current = status();
         current.state = 'running';
@@ -303,12 +312,23 @@ export class ConnectorRunner implements OnApplicationBootstrap, OnApplicationShu
    * them): a driver may then acknowledge what it counted (amqp-source does).
    */
   private flushStatus(slot: Slot, leaving: boolean): Promise<void> {
-    const next = (slot.saving ?? Promise.resolve()).then(() => this.saveStatusNow(slot, leaving));
-    slot.saving = next;
-    void next.finally(() => {
-      if (slot.saving === next) slot.saving = undefined;
+    // Callers during a save share the one after it (it snapshots the status when it starts,
+    // so it holds their counts): one KV write per round, however many units wait on it.
+    if (slot.queuedSave) return slot.queuedSave;
+    const start = (): Promise<void> => {
+      const saving = this.saveStatusNow(slot, leaving).finally(() => {
+        if (slot.saving === saving) slot.saving = undefined;
+      });
+      slot.saving = saving;
+      return saving;
+    };
+    if (!slot.saving) return start();
+    const queued = slot.saving.then(() => {
+      slot.queuedSave = undefined;
+      return start();
     });
-    return next;
+    slot.queuedSave = queued;
+    return queued;
   }
 
   private async saveStatusNow(slot: Slot, leaving: boolean): Promise<void> {

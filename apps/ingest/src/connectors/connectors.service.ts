@@ -183,6 +183,8 @@ export class ConnectorsService {
 
   private async view(connector: StoredConnector): Promise<Record<string, unknown>> {
     const status = await this.repository.status(connector.tenant, connector.id);
+    // countedKeys are the runner's bookkeeping, not the tenant's business.
+    delete status.countedKeys;
     return {
       id: connector.id,
       name: connector.name,

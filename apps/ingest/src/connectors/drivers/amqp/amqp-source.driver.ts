@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { ConnectorContext, ConnectorDriver } from '../../connector.driver';
@@ -123,9 +124,12 @@ async function prepareQueue(channel: Channel, config: AmqpSourceConfig): Promise
 async function handle(ctx: Ctx, channel: Channel, message: ConsumeMessage): Promise<void> {
   const { config } = ctx;
   const what = `message ${message.properties.messageId ?? `#${message.fields.deliveryTag}`} of ${config.queue}`;
+  const key = messageKey(message);
+  // Delivered again after a crash between the save that counted it and its acknowledgement.
+  const counted = message.fields.redelivered && ctx.wasCounted(key);
   const wrongFormat = formatProblem(config.format, message.content);
   if (wrongFormat) {
-    await reject(ctx, channel, message, what, wrongFormat);
+    await reject(ctx, channel, message, { what, key, counted }, wrongFormat);
     return;
   }
   let outcome;
@@ -141,58 +145,75 @@ async function handle(ctx: Ctx, channel: Channel, message: ConsumeMessage): Prom
   }
   const settlement = settle(outcome);
   if (settlement.action === 'reject') {
-    await reject(ctx, channel, message, what, settlement.reason);
+    await reject(ctx, channel, message, { what, key, counted }, settlement.reason);
     return;
   }
-  const counted = {
-    recordsRead: 1,
-    pointsWritten: outcome.written,
-    recordsRefused: settlement.refused,
-  };
   // Only now, with the points in JetStream and their count in KV, does the broker forget the
   // message (saves are shared by the messages in hand: about one per prefetch window).
-  if (!(await settleCounted(ctx, counted, () => channel.ack(message)))) return;
+  await countThenSettle(
+    ctx,
+    counted,
+    () =>
+      ctx.count(
+        { recordsRead: 1, pointsWritten: outcome.written, recordsRefused: settlement.refused },
+        key,
+      ),
+    () => channel.ack(message),
+  );
   if (settlement.reason) ctx.warn(`refused in ${what}: ${settlement.reason}`);
   ctx.succeeded();
 }
 
 /**
- * Counts a message, saves the status, then settles it with the broker. A settlement that
- * fails (the channel closed meanwhile) takes the count back: the broker delivers the message
- * again and it is counted then. Killed between the save and the settlement, the message is
- * counted twice (the window is one socket write); killed before the save, it is redelivered
- * and counted once.
+ * Counts a message (with its key), saves the status, and only then settles it with the
+ * broker: an acknowledged message is never delivered again, so a count still in memory at a
+ * kill -9 would be lost for good. Killed after the save but before the settlement reached the
+ * broker, the message comes again marked redelivered, its key is found among the counted
+ * ones, and it is settled without being counted twice. A settlement that fails (the channel
+ * closed meanwhile) is the same case.
  */
-async function settleCounted(
+async function countThenSettle(
   ctx: Ctx,
-  counted: { recordsRead: number; pointsWritten?: number; recordsRefused: number },
+  alreadyCounted: boolean,
+  count: () => void,
   settleMessage: () => void,
-): Promise<boolean> {
-  ctx.count(counted);
-  await ctx.saveStatus();
-  if (safely(settleMessage)) return true;
-  ctx.count({
-    recordsRead: -counted.recordsRead,
-    pointsWritten: -(counted.pointsWritten ?? 0),
-    recordsRefused: -counted.recordsRefused,
-  });
-  return false;
+): Promise<void> {
+  if (!alreadyCounted) {
+    count();
+    await ctx.saveStatus();
+  }
+  safely(settleMessage);
+}
+
+/** Identifies a message across deliveries: its content (and message id, when it has one). */
+function messageKey(message: ConsumeMessage): string {
+  const hash = createHash('sha256');
+  hash.update(String(message.properties.messageId ?? ''));
+  hash.update('\0');
+  hash.update(message.content);
+  return hash.digest('base64url').slice(0, 22);
 }
 
 async function reject(
   ctx: Ctx,
   channel: Channel,
   message: ConsumeMessage,
-  what: string,
+  { what, key, counted }: { what: string; key: string; counted: boolean },
   reason: string,
 ): Promise<void> {
-  const counted = { recordsRead: 1, recordsRefused: 1 };
-  if (!(await settleCounted(ctx, counted, () => channel.nack(message, false, false)))) return;
-  ctx.deadLettered(
-    what,
-    ctx.config.deadLetterExchange
-      ? `${reason} (dead-lettered to exchange ${ctx.config.deadLetterExchange})`
-      : reason,
+  await countThenSettle(
+    ctx,
+    counted,
+    () => {
+      ctx.count({ recordsRead: 1, recordsRefused: 1 }, key);
+      ctx.deadLettered(
+        what,
+        ctx.config.deadLetterExchange
+          ? `${reason} (dead-lettered to exchange ${ctx.config.deadLetterExchange})`
+          : reason,
+      );
+    },
+    () => channel.nack(message, false, false),
   );
   ctx.warn(`refused ${what}: ${reason}`);
 }
