@@ -495,6 +495,11 @@ describe('connectors: AMQP 0-9-1 source and sink (RabbitMQ) through ingest -> Je
       (s) => s.state === 'running' && s.pointsWritten === 1,
       40_000,
     );
+    // Counted once in JetStream; in InfluxDB once timeseries has written it.
+    await waitFor(
+      'the late point stored',
+      async () => (await storedPoints(measurement)).some((p) => p.tags.from === 'late'),
+    );
     expect((await storedPoints(measurement)).filter((p) => p.tags.from === 'late')).toHaveLength(1);
     for (const id of [wrongPassword.id, unreachable.id, internal.id])
       expect((await call(alive(), 'POST', `/v1/connectors/${id}/pause`)).status).toBe(200);
@@ -536,7 +541,7 @@ describe('connectors: AMQP 0-9-1 source and sink (RabbitMQ) through ingest -> Je
         intervalMs: 1_000,
       },
     );
-  }, 180_000);
+  }, 240_000);
 
   describe('sink', () => {
     const write = async (body: string) => {
