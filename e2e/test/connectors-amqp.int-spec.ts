@@ -496,9 +496,8 @@ describe('connectors: AMQP 0-9-1 source and sink (RabbitMQ) through ingest -> Je
       40_000,
     );
     // Counted once in JetStream; in InfluxDB once timeseries has written it.
-    await waitFor(
-      'the late point stored',
-      async () => (await storedPoints(measurement)).some((p) => p.tags.from === 'late'),
+    await waitFor('the late point stored', async () =>
+      (await storedPoints(measurement)).some((p) => p.tags.from === 'late'),
     );
     expect((await storedPoints(measurement)).filter((p) => p.tags.from === 'late')).toHaveLength(1);
     for (const id of [wrongPassword.id, unreachable.id, internal.id])
