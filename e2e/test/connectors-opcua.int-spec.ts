@@ -287,7 +287,8 @@ describe('connectors: OPC-UA source from a simulated machine tool', () => {
     await waitFor('points from a certificate session', async () => {
       return (await storedPoints(timeseries, token, measurement2)).length >= 3;
     });
-    expect((await api.status(id)).state).toBe('running');
+    // The status reaches KV within a second of the session, not with the points.
+    await waitFor('running', async () => (await api.status(id)).state === 'running');
     expectExactlyPublished(await storedPoints(timeseries, token, measurement2));
 
     // Ingest's own application certificate is real, but the machine does not trust it as a user.
