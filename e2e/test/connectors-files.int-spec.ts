@@ -456,10 +456,15 @@ describe('connectors: file import survives a kill -9 mid-file', () => {
       timeoutMs: 60_000,
       intervalMs: 20,
     });
-    const beforeKill = await storedMessages(measurement);
-    await platform.ingest.stop('SIGKILL');
+    let beforeKill: number;
+    try {
+      beforeKill = await storedMessages(measurement);
+      await platform.ingest.stop('SIGKILL');
+    } finally {
+      // Restarted before any assertion, so a failure here leaves no dead ingest behind.
+      await platform.restartIngest();
+    }
     expect(beforeKill).toBeLessThan(chunks);
-    await platform.restartIngest();
 
     const report = await platform.report(bucket, 'bulk/day.lp', 120_000);
     expect(report).toMatchObject({ pointsStored: POINTS, recordsRefused: 0, outcome: 'completed' });

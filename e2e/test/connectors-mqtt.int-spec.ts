@@ -46,6 +46,23 @@ describe('connectors: external MQTT source and sink', () => {
     });
   }, 120_000);
 
+  /**
+   * A test that kills ingest restarts it in its own `finally`; this is the net under a test
+   * that failed between the kill and the restart, so no later test depends on it.
+   */
+  const ingestDown = () =>
+    !ingest || ingest.process.exitCode !== null || ingest.process.signalCode !== null;
+  const restartIngest = async () => {
+    ingest = await startAppProcess('ingest', { CONNECTORS_LEASE_SECONDS: '2' });
+    api.app = ingest;
+  };
+  /** What a test set up outside ingest (a NATS consumer): undone even when it failed. */
+  const cleanups: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0)) await cleanup().catch(() => undefined);
+    if (ingestDown()) await restartIngest();
+  }, 120_000);
+
   afterAll(async () => {
     await api?.removeAll();
     await device?.endAsync();
@@ -228,12 +245,13 @@ describe('connectors: external MQTT source and sink', () => {
     // The status is saved about once a second: let it reach KV before the crash.
     await new Promise((done) => setTimeout(done, 1_500));
     await ingest.stop('SIGKILL');
-
-    // Published while no connector listens: the broker keeps them in the session.
-    for (let index = 10; index < 25; index += 1)
-      await publish(`${root}/m${index % 2}`, message(index));
-    ingest = await startAppProcess('ingest', { CONNECTORS_LEASE_SECONDS: '2' });
-    api.app = ingest;
+    try {
+      // Published while no connector listens: the broker keeps them in the session.
+      for (let index = 10; index < 25; index += 1)
+        await publish(`${root}/m${index % 2}`, message(index));
+    } finally {
+      await restartIngest();
+    }
 
     await waitFor(
       'all 25 points',
@@ -291,28 +309,43 @@ describe('connectors: external MQTT source and sink', () => {
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
     });
+    cleanups.push(async () => {
+      await jsm.consumers.delete(TELEMETRY_STREAM, counter).catch(() => undefined);
+      await nc.close();
+    });
 
     const COUNT = 300;
+    // The publisher holds back the second half until ingest is killed, so the kill always
+    // comes mid-stream (on a fast machine all 300 were once stored before the kill).
+    const HELD_FROM = 150;
+    let killed!: () => void;
+    const afterKill = new Promise<void>((done) => (killed = done));
     const time = (index: number) => Date.UTC(2026, 10, 24, 13, 0, 0) + index * 1000;
     const publishing = (async () => {
-      for (let index = 0; index < COUNT; index += 1)
+      for (let index = 0; index < COUNT; index += 1) {
+        if (index === HELD_FROM) await afterKill;
         await publish(
           `${root}/p${index % 3}`,
           JSON.stringify({ fields: { force_kn: 100 + index / 4 }, time: time(index) }),
         );
+      }
     })();
-    // Kill the replica while messages are being stored and acknowledged one after another.
-    await waitFor(
-      'some stored',
-      async () => (await storedPoints(timeseries, token, measurement)).length >= 20,
-      { intervalMs: 20 },
-    );
-    await ingest.stop('SIGKILL');
-    await publishing;
-    const storedAtKill = (await storedPoints(timeseries, token, measurement)).length;
-    expect(storedAtKill).toBeLessThan(COUNT);
-    ingest = await startAppProcess('ingest', { CONNECTORS_LEASE_SECONDS: '2' });
-    api.app = ingest;
+    let storedAtKill: number;
+    try {
+      // Kill the replica while messages are being stored and acknowledged one after another.
+      await waitFor(
+        'some stored',
+        async () => (await storedPoints(timeseries, token, measurement)).length >= 20,
+        { intervalMs: 20 },
+      );
+      await ingest.stop('SIGKILL');
+      storedAtKill = (await storedPoints(timeseries, token, measurement)).length;
+    } finally {
+      killed();
+      await publishing;
+      if (ingestDown()) await restartIngest();
+    }
+    expect(storedAtKill).toBeLessThanOrEqual(HELD_FROM);
 
     await waitFor(
       `all ${COUNT} points`,
@@ -328,12 +361,7 @@ describe('connectors: external MQTT source and sink', () => {
       })),
     );
     // The message in flight at the kill came again from the session; JetStream kept one copy.
-    try {
-      expect((await jsm.consumers.info(TELEMETRY_STREAM, counter)).num_pending).toBe(COUNT);
-    } finally {
-      await jsm.consumers.delete(TELEMETRY_STREAM, counter);
-      await nc.close();
-    }
+    expect((await jsm.consumers.info(TELEMETRY_STREAM, counter)).num_pending).toBe(COUNT);
     expect((await api.call('DELETE', `/v1/connectors/${id}`)).status).toBe(204);
   }, 150_000);
 

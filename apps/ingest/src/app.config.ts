@@ -77,6 +77,17 @@ export const ingestEnvSchema = baseEnvSchema.extend({
   CONNECTORS_FILE_MAX_BYTES: env.positiveInt(1024 * 1024 * 1024),
   // Points of one parquet-export (held in memory while the file is written).
   CONNECTORS_EXPORT_MAX_POINTS: env.positiveInt(5_000_000),
+  // Tenant JSONata mappings (dry runs, http-poller) run in worker threads with these budgets
+  // (connectors/sandbox, docs/connectors.md "Mapping sandbox").
+  CONNECTORS_MAPPING_WORKERS: env.positiveInt(2),
+  CONNECTORS_MAPPING_TENANT_WORKERS: env.positiveInt(1),
+  CONNECTORS_MAPPING_TENANT_QUEUE: env.positiveInt(16),
+  CONNECTORS_MAPPING_TIMEOUT_MS: env.positiveInt(2_000),
+  CONNECTORS_MAPPING_HEAP_MB: env.positiveInt(128),
+  CONNECTORS_MAPPING_MAX_INPUT_BYTES: env.positiveInt(8 * 1024 * 1024),
+  CONNECTORS_MAPPING_MAX_OUTPUT_BYTES: env.positiveInt(8 * 1024 * 1024),
+  CONNECTORS_MAPPING_MAX_LENGTH: env.positiveInt(16_384),
+  CONNECTORS_MAPPING_MAX_DEPTH: env.positiveInt(100),
   // parquet-export reads as the tenant's read-only InfluxDB user (docs/security.md).
   INFLUX_URL: env.url(['http', 'https']).optional(),
   TIMESERIES_READER_SECRET: z.string().min(16).optional(),

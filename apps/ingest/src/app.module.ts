@@ -5,6 +5,7 @@ import { RequestBodyParsers } from './body/request-body.parsers';
 import { InfluxPingController } from './influx-compat/influx-ping.controller';
 import { InfluxWriteController } from './influx-compat/influx-write.controller';
 import { ConnectorRunner } from './connectors/connector.runner';
+import { MappingSandbox } from './connectors/sandbox/mapping-sandbox';
 import { ConnectorsController } from './connectors/connectors.controller';
 import { ConnectorsRepository } from './connectors/connectors.repository';
 import { ConnectorsService } from './connectors/connectors.service';
@@ -47,6 +48,7 @@ export class IngestModule {
             MqttReadiness,
             ConnectorsRepository,
             ConnectorsService,
+            MappingSandbox,
             ConnectorRunner,
           ],
         }),

@@ -20,6 +20,8 @@ export { JSON_BODY_LIMIT, StreamedOrJsonBodyParsers } from './streamed-or-json-b
 export { invalidInput, parseInput, pointerOf, problemItems } from './zod-input';
 export { OutboundAddressError, OutboundPolicy, parseCidr } from './outbound/outbound-policy';
 export { outboundFetch, type OutboundFetch } from './outbound/outbound-fetch';
+export { assertOutboundUrlAllowed, type OutboundUrlOptions } from './outbound/outbound-url';
+export { embeddedIpv4 } from './outbound/embedded-ipv4';
 export {
   nameUnsafeTextReason,
   storeSafeText,

@@ -1,6 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import type { z } from 'zod';
 import type { OutboundFetch, OutboundPolicy } from '@iotwins/http';
+import type { MappingEvaluator } from './sandbox/mapping-sandbox';
 import type { NatsClient } from '@iotwins/messaging';
 import type { Point, TelemetryLimits } from '@iotwins/telemetry';
 import type { IngestConfig } from '../app.config';
@@ -73,12 +74,24 @@ export interface ConnectorContext<C> {
   readonly fetch: OutboundFetch;
   /** For clients that connect by themselves (AMQP, MQTT, OPC-UA): `outbound.assertHost(host)` first. */
   readonly outbound: OutboundPolicy;
+  /**
+   * The only way a connector evaluates the tenant's JSONata: in a worker with a time and heap
+   * budget, off the event loop (connectors/sandbox). A budget overrun rejects; report it with
+   * `failed`.
+   */
+  readonly mapping: MappingEvaluator;
   /** A secret's value; never log it or put it in an error. */
   secret(field: SecretField): string;
   /** False once this replica lost the lease: stop before the next unit of work. */
   isLeader(): boolean;
-  /** Adds to the status counters (saved to KV about once a second, not on every call). */
-  count(delta: Partial<ConnectorCounters>): void;
+  /**
+   * Adds to the status counters (saved to KV about once a second, not on every call). With a
+   * `key` (e.g. a message's content hash), the key is saved with the counters, so that
+   * `wasCounted(key)` recognises the unit when it is delivered again after a crash.
+   */
+  count(delta: Partial<ConnectorCounters>, key?: string): void;
+  /** Whether a unit of work with this key went into the counters lately (see `count`). */
+  wasCounted(key: string): boolean;
   /** The connector works: state running, last success now. */
   succeeded(): void;
   /** The connector cannot work right now: state failing, with the reason (no secrets in it). */

@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import { APP_CONFIG } from '@iotwins/config';
 import { OutboundPolicy, outboundFetch, type OutboundFetch } from '@iotwins/http';
+import { MappingSandbox } from './sandbox/mapping-sandbox';
 import { ConnectorKey, NatsClient } from '@iotwins/messaging';
 import type { IngestConfig } from '../app.config';
 import { IngestService } from '../telemetry/ingest.service';
@@ -16,6 +17,7 @@ import { ConnectorSecrets } from './connector-secrets';
 import type { ConnectorContext, ConnectorDriver } from './connector.driver';
 import { connectorIngest } from './connector.ingest';
 import {
+  COUNTED_KEYS_KEPT,
   emptyStatus,
   storedConnectorSchema,
   type ConnectorCounters,
@@ -41,6 +43,10 @@ interface Slot {
   startAfter: number;
   status: ConnectorStatus | undefined;
   statusDirty: boolean;
+  /** The status save in progress: saves of one connector run one after another. */
+  saving?: Promise<void>;
+  /** The save that starts when `saving` ends, shared by everyone who asked meanwhile. */
+  queuedSave?: Promise<void>;
 }
 
 const TICK_MS = 250;
@@ -71,6 +77,7 @@ export class ConnectorRunner implements OnApplicationBootstrap, OnApplicationShu
     private readonly ingest: IngestService,
     private readonly nats: NatsClient,
     private readonly outbound: OutboundPolicy,
+    private readonly sandbox: MappingSandbox,
     @Inject(APP_CONFIG) private readonly config: IngestConfig,
   ) {
     this.secrets = new ConnectorSecrets(config.CONNECTORS_SECRET_KEY);
@@ -252,14 +259,21 @@ export class ConnectorRunner implements OnApplicationBootstrap, OnApplicationShu
       nats: this.nats,
       fetch: this.fetch,
       outbound: this.outbound,
+      mapping: this.sandbox,
       ingest: connectorIngest(this.ingest, tenant, `connector-${driver?.type ?? connector.type}`),
       secret: (field) => this.secrets.openField(field, tenant, id),
       isLeader: () => slot.leader && this.slots.get(keyOf(connector)) === slot,
-      count: (delta: Partial<ConnectorCounters>) => {
+      count: (delta: Partial<ConnectorCounters>, key?: string) => {
         const current = status();
         for (const [name, value] of Object.entries(delta) as [keyof ConnectorCounters, number][])
           current[name] += value;
+        if (key !== undefined) {
+          const keys = (current.countedKeys ??= []);
+          keys.push(key);
+          if (keys.length > COUNTED_KEYS_KEPT) keys.splice(0, keys.length - COUNTED_KEYS_KEPT);
+        }
       },
+      wasCounted: (key) => slot.status?.countedKeys?.includes(key) ?? false,
       succeeded: () => {
         const current = status();
         current.state = 'running';
@@ -291,8 +305,33 @@ export class ConnectorRunner implements OnApplicationBootstrap, OnApplicationShu
     for (const slot of this.slots.values()) await this.flushStatus(slot, false);
   }
 
-  /** Saves a changed status, only while this replica holds the lease (or on its way out). */
-  private async flushStatus(slot: Slot, leaving: boolean): Promise<void> {
+  /**
+   * Saves a changed status, only while this replica holds the lease (or on its way out).
+   * Saves run one after another, so a caller that resolves knows that every count it made
+   * before calling is in KV (a save already in flight may have snapshotted the status before
+   * them): a driver may then acknowledge what it counted (amqp-source does).
+   */
+  private flushStatus(slot: Slot, leaving: boolean): Promise<void> {
+    // Callers during a save share the one after it (it snapshots the status when it starts,
+    // so it holds their counts): one KV write per round, however many units wait on it.
+    if (slot.queuedSave) return slot.queuedSave;
+    const start = (): Promise<void> => {
+      const saving = this.saveStatusNow(slot, leaving).finally(() => {
+        if (slot.saving === saving) slot.saving = undefined;
+      });
+      slot.saving = saving;
+      return saving;
+    };
+    if (!slot.saving) return start();
+    const queued = slot.saving.then(() => {
+      slot.queuedSave = undefined;
+      return start();
+    });
+    slot.queuedSave = queued;
+    return queued;
+  }
+
+  private async saveStatusNow(slot: Slot, leaving: boolean): Promise<void> {
     if (!slot.statusDirty || !slot.status || (!slot.leader && !leaving)) return;
     slot.statusDirty = false;
     const { tenant, id } = slot.connector;

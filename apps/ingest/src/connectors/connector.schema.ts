@@ -58,7 +58,14 @@ export const connectorStatusSchema = connectorCountersSchema.extend({
   lastErrorAt: z.string().optional(),
   lastSuccessAt: z.string().optional(),
   lastDeadLetter: z.object({ what: z.string(), reason: z.string(), at: z.string() }).optional(),
+  /**
+   * Keys of the last units of work counted (newest last, at most COUNTED_KEYS_KEPT), saved
+   * with the counters they went into: a unit redelivered after a kill -9 between the save and
+   * its acknowledgement is recognised and not counted twice. Not shown by the API.
+   */
+  countedKeys: z.array(z.string()).optional(),
 });
+export const COUNTED_KEYS_KEPT = 2_048;
 export type ConnectorStatus = z.infer<typeof connectorStatusSchema>;
 
 export const emptyStatus = (): ConnectorStatus => ({

@@ -9,7 +9,13 @@ import { IngestService } from '../telemetry/ingest.service';
 import { NatsClient } from '@iotwins/messaging';
 import { ConnectorSecrets } from './connector-secrets';
 import type { CheckTarget, ConnectorDriver } from './connector.driver';
-import { MappingError, mapDocument, mappingSyntaxError } from './connector.mapping';
+import {
+  MappingBudgetError,
+  MappingError,
+  MappingInputError,
+  mapDocument,
+} from './connector.mapping';
+import { MappingSandbox } from './sandbox/mapping-sandbox';
 import {
   type CreateConnectorInput,
   type StoredConnector,
@@ -31,6 +37,7 @@ export class ConnectorsService {
     private readonly repository: ConnectorsRepository,
     private readonly ingest: IngestService,
     private readonly nats: NatsClient,
+    private readonly sandbox: MappingSandbox,
     @Inject(APP_CONFIG) private readonly config: IngestConfig,
   ) {
     this.secrets = new ConnectorSecrets(config.CONNECTORS_SECRET_KEY);
@@ -111,11 +118,13 @@ export class ConnectorsService {
     precision: Precision,
     sample: unknown,
   ): Promise<Record<string, unknown>> {
-    const syntax = mappingSyntaxError(mapping);
-    if (syntax) throw invalidMapping('/mapping', syntax);
+    const problem = this.sandbox.problem(mapping);
+    if (problem) throw invalidMapping('/mapping', problem);
     const context = this.ingest.tenantContext(tenant, undefined);
+    // The sample came as JSON (within the body limit); the worker parses it again.
+    const sampleText = JSON.stringify(sample ?? null);
     try {
-      const mapped = await mapDocument(mapping, sample, {
+      const mapped = await mapDocument(this.sandbox, tenant, { mapping }, sampleText, {
         precision,
         defaultTimestamp: context.receivedAt,
         limits: context.limits,
@@ -140,7 +149,9 @@ export class ConnectorsService {
         errors: mapped.errors,
       };
     } catch (error) {
-      if (error instanceof MappingError) throw invalidMapping('/mapping', error.message);
+      if (error instanceof MappingError || error instanceof MappingInputError)
+        throw invalidMapping('/mapping', error.message);
+      if (error instanceof MappingBudgetError) throw overBudget(error);
       throw error;
     }
   }
@@ -172,6 +183,8 @@ export class ConnectorsService {
 
   private async view(connector: StoredConnector): Promise<Record<string, unknown>> {
     const status = await this.repository.status(connector.tenant, connector.id);
+    // countedKeys are the runner's bookkeeping, not the tenant's business.
+    delete status.countedKeys;
     return {
       id: connector.id,
       name: connector.name,
@@ -213,9 +226,19 @@ async function validConfig<C>(
 }
 
 function invalidMapping(pointer: string, detail: string): ProblemException {
-  return invalidInput(
-    'dry run',
-    [{ pointer, detail: `not a JSONata expression: ${detail}` }],
-    INVALID,
-  );
+  return invalidInput('dry run', [{ pointer, detail }], INVALID);
+}
+
+/**
+ * A mapping over a sandbox budget: 422 (the request is well formed; this mapping on this
+ * sample cannot be run within the limits), or 429 when too many of the tenant's evaluations
+ * wait already.
+ */
+function overBudget(error: MappingBudgetError): ProblemException {
+  if (error.budget === 'busy')
+    return ProblemException.of(429, 'mapping-busy', error.message, {}, { 'retry-after': '1' });
+  return ProblemException.of(422, 'mapping-over-budget', error.message, {
+    title: 'The mapping went over its budget',
+    budget: error.budget,
+  });
 }

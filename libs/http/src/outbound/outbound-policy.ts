@@ -1,5 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
+import { embeddedIpv4 } from './embedded-ipv4';
 
 /**
  * Address ranges the platform never calls on a tenant's behalf unless the operator allows
@@ -22,8 +23,12 @@ const INTERNAL_RANGES: readonly [string, number, 'ipv4' | 'ipv6'][] = [
   ['224.0.0.0', 3, 'ipv4'],
   ['::', 128, 'ipv6'],
   ['::1', 128, 'ipv6'],
+  ['100::', 64, 'ipv6'],
+  ['2001:db8::', 32, 'ipv6'],
   ['fc00::', 7, 'ipv6'],
   ['fe80::', 10, 'ipv6'],
+  // Site-local (deprecated by RFC 3879, still routed inside some networks).
+  ['fec0::', 10, 'ipv6'],
   ['ff00::', 8, 'ipv6'],
 ];
 
@@ -49,13 +54,20 @@ export class OutboundPolicy {
     }
   }
 
-  /** Whether an IP address (v4, v6, or v4-mapped v6) may be called. */
+  /**
+   * Whether an IP address may be called. An IPv6 address that carries an IPv4 address
+   * (mapped, IPv4-compatible, SIIT, NAT64, 6to4, Teredo: see `embeddedIpv4`) is decided by
+   * that IPv4 address, since a translator or tunnel on the path delivers it there: it is
+   * refused when any IPv4 address it carries would be. Anything that is not an IP is refused.
+   */
   allows(ip: string): boolean {
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)?.[1];
-    const address = mapped ?? ip;
-    const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+    const address = ip.replace(/%.*$/, '');
+    const version = isIP(address);
+    if (version === 0) return false;
+    const family = version === 6 ? 'ipv6' : 'ipv4';
     if (this.allowed.check(address, family)) return true;
-    return !this.internal.check(address, family);
+    if (this.internal.check(address, family)) return false;
+    return embeddedIpv4(address).every((v4) => this.allows(v4));
   }
 
   /** Throws unless `ip` may be called; the message names the host and the setting. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { ConnectorContext, ConnectorDriver } from '../../connector.driver';
@@ -10,7 +11,9 @@ type Ctx = ConnectorContext<AmqpSourceConfig>;
 
 /**
  * Consumes a RabbitMQ queue (testbed 2's publisher): each message goes through ingest's
- * payload rules and is acknowledged only once JetStream stored it. At most `prefetch`
+ * payload rules and is acknowledged only once JetStream stored it and the status counting it
+ * is saved, so after a kill -9 the counters agree with what was stored: an acknowledged
+ * message is never delivered again, so a count lost with the process would stay lost. At most `prefetch`
  * messages are unacknowledged, so a slow platform slows the broker's deliveries, not memory.
  * A message with nothing storable is rejected without requeue (dead-lettered to the queue's
  * DLX if it has one, otherwise dropped by the broker) and counted, so it never loops. A lost
@@ -121,9 +124,12 @@ async function prepareQueue(channel: Channel, config: AmqpSourceConfig): Promise
 async function handle(ctx: Ctx, channel: Channel, message: ConsumeMessage): Promise<void> {
   const { config } = ctx;
   const what = `message ${message.properties.messageId ?? `#${message.fields.deliveryTag}`} of ${config.queue}`;
+  const key = messageKey(message);
+  // Delivered again after a crash between the save that counted it and its acknowledgement.
+  const counted = message.fields.redelivered && ctx.wasCounted(key);
   const wrongFormat = formatProblem(config.format, message.content);
   if (wrongFormat) {
-    reject(ctx, channel, message, what, wrongFormat);
+    await reject(ctx, channel, message, { what, key, counted }, wrongFormat);
     return;
   }
   let outcome;
@@ -139,34 +145,75 @@ async function handle(ctx: Ctx, channel: Channel, message: ConsumeMessage): Prom
   }
   const settlement = settle(outcome);
   if (settlement.action === 'reject') {
-    reject(ctx, channel, message, what, settlement.reason);
+    await reject(ctx, channel, message, { what, key, counted }, settlement.reason);
     return;
   }
-  // Only now, with the points in JetStream, does the broker forget the message.
-  if (!safely(() => channel.ack(message))) return;
-  ctx.count({
-    recordsRead: 1,
-    pointsWritten: outcome.written,
-    recordsRefused: settlement.refused,
-  });
+  // Only now, with the points in JetStream and their count in KV, does the broker forget the
+  // message (saves are shared by the messages in hand: about one per prefetch window).
+  await countThenSettle(
+    ctx,
+    counted,
+    () =>
+      ctx.count(
+        { recordsRead: 1, pointsWritten: outcome.written, recordsRefused: settlement.refused },
+        key,
+      ),
+    () => channel.ack(message),
+  );
   if (settlement.reason) ctx.warn(`refused in ${what}: ${settlement.reason}`);
   ctx.succeeded();
 }
 
-function reject(
+/**
+ * Counts a message (with its key), saves the status, and only then settles it with the
+ * broker: an acknowledged message is never delivered again, so a count still in memory at a
+ * kill -9 would be lost for good. Killed after the save but before the settlement reached the
+ * broker, the message comes again marked redelivered, its key is found among the counted
+ * ones, and it is settled without being counted twice. A settlement that fails (the channel
+ * closed meanwhile) is the same case.
+ */
+async function countThenSettle(
+  ctx: Ctx,
+  alreadyCounted: boolean,
+  count: () => void,
+  settleMessage: () => void,
+): Promise<void> {
+  if (!alreadyCounted) {
+    count();
+    await ctx.saveStatus();
+  }
+  safely(settleMessage);
+}
+
+/** Identifies a message across deliveries: its content (and message id, when it has one). */
+function messageKey(message: ConsumeMessage): string {
+  const hash = createHash('sha256');
+  hash.update(String(message.properties.messageId ?? ''));
+  hash.update('\0');
+  hash.update(message.content);
+  return hash.digest('base64url').slice(0, 22);
+}
+
+async function reject(
   ctx: Ctx,
   channel: Channel,
   message: ConsumeMessage,
-  what: string,
+  { what, key, counted }: { what: string; key: string; counted: boolean },
   reason: string,
-): void {
-  if (!safely(() => channel.nack(message, false, false))) return;
-  ctx.count({ recordsRead: 1, recordsRefused: 1 });
-  ctx.deadLettered(
-    what,
-    ctx.config.deadLetterExchange
-      ? `${reason} (dead-lettered to exchange ${ctx.config.deadLetterExchange})`
-      : reason,
+): Promise<void> {
+  await countThenSettle(
+    ctx,
+    counted,
+    () => {
+      ctx.count({ recordsRead: 1, recordsRefused: 1 }, key);
+      ctx.deadLettered(
+        what,
+        ctx.config.deadLetterExchange
+          ? `${reason} (dead-lettered to exchange ${ctx.config.deadLetterExchange})`
+          : reason,
+      );
+    },
+    () => channel.nack(message, false, false),
   );
   ctx.warn(`refused ${what}: ${reason}`);
 }

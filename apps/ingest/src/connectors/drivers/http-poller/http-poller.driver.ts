@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConnectorContext, ConnectorDriver, ConfigProblem } from '../../connector.driver';
-import { mappingSyntaxError } from '../../connector.mapping';
+import { expressionProblem } from '../../sandbox/mapping-expression';
+import { expressionLimits } from '../../sandbox/mapping-sandbox';
 import { redactUrl } from '../../redact-url';
 import {
   httpPollerConfigSchema,
@@ -18,18 +19,14 @@ export const httpPollerDriver: ConnectorDriver<HttpPollerConfig> = {
   kind: 'source',
   configSchema: httpPollerConfigSchema,
 
-  check(config) {
+  check(config, target) {
     const problems: ConfigProblem[] = [];
-    const mapping = mappingSyntaxError(config.mapping);
-    if (mapping)
-      problems.push({ pointer: '/config/mapping', detail: `not a JSONata expression: ${mapping}` });
+    const limits = expressionLimits(target.settings);
+    const mapping = expressionProblem(config.mapping, limits);
+    if (mapping) problems.push({ pointer: '/config/mapping', detail: mapping });
     if (config.pagination.type === 'next-link') {
-      const next = mappingSyntaxError(config.pagination.next);
-      if (next)
-        problems.push({
-          pointer: '/config/pagination/next',
-          detail: `not a JSONata expression: ${next}`,
-        });
+      const next = expressionProblem(config.pagination.next, limits);
+      if (next) problems.push({ pointer: '/config/pagination/next', detail: next });
     }
     return problems;
   },
@@ -64,6 +61,8 @@ export const httpPollerDriver: ConnectorDriver<HttpPollerConfig> = {
           authHeaders: () => authHeaders(ctx),
           stillLeader: () => ctx.isLeader() && !ctx.signal.aborted,
           fetch: ctx.fetch,
+          mapping: ctx.mapping,
+          tenant: ctx.tenant,
         });
         if (outcome.pages > 0 && !mapped) {
           ctx.failed(

@@ -1,8 +1,8 @@
-import jsonata from 'jsonata';
 import type { Point, Precision, TelemetryLimits } from '@iotwins/telemetry';
 import { describeFetchError, type OutboundFetch } from '@iotwins/http';
 import type { IngestOutcome } from '../../connector.driver';
-import { mapDocument } from '../../connector.mapping';
+import { MappingInputError, mapDocument } from '../../connector.mapping';
+import type { MappingEvaluator } from '../../sandbox/mapping-sandbox';
 import { redactUrl } from '../../redact-url';
 import type { HttpPollerConfig, HttpPollerCursor } from './http-poller.config';
 
@@ -20,6 +20,9 @@ export interface PollerPorts {
   stillLeader(): boolean;
   /** HTTP that may not reach internal addresses (ctx.fetch). */
   fetch: OutboundFetch;
+  /** The mapping sandbox (ctx.mapping) and the tenant it evaluates for. */
+  mapping: MappingEvaluator;
+  tenant: string;
 }
 
 export interface PageOutcome {
@@ -76,19 +79,33 @@ export async function pollOnce(
         `GET ${redactUrl(url)} answered ${response.status} ${response.statusText}`,
       );
     }
-    let document: unknown;
-    try {
-      document = await response.json();
-    } catch {
-      throw new PollError(`GET ${redactUrl(url)} did not answer JSON`);
-    }
+    const document = await readTextUpTo(response, ports.mapping.maxInputBytes).catch(
+      (error: Error) => {
+        throw new PollError(`GET ${redactUrl(url)}: ${error.message}`);
+      },
+    );
     outcome.pages += 1;
     const { limits, receivedAt } = ports.limits();
-    const mapped = await mapDocument(config.mapping, document, {
-      precision: config.precision as Precision,
-      defaultTimestamp: receivedAt,
-      limits,
-    });
+    const next = config.pagination.type === 'next-link' ? config.pagination.next : undefined;
+    let mapped: Awaited<ReturnType<typeof mapDocument>>;
+    try {
+      // Parsed, mapped and the next link found in the sandbox, never on the event loop.
+      mapped = await mapDocument(
+        ports.mapping,
+        ports.tenant,
+        { mapping: config.mapping, next },
+        document,
+        {
+          precision: config.precision as Precision,
+          defaultTimestamp: receivedAt,
+          limits,
+        },
+      );
+    } catch (error) {
+      if (error instanceof MappingInputError)
+        throw new PollError(`GET ${redactUrl(url)} did not answer JSON`);
+      throw error;
+    }
     const page: PageOutcome = {
       recordsRead: mapped.records,
       pointsWritten: 0,
@@ -105,16 +122,16 @@ export async function pollOnce(
       if (stored.errors.length > 0) page.refusal ??= `${redactUrl(url)}: ${stored.errors[0]}`;
     }
     const etag = response.headers.get('etag') ?? undefined;
-    const next = await nextCursor(config, cursor, url, document, mapped.records, etag);
+    const moved = nextCursor(config, cursor, url, mapped.next, mapped.records, etag);
     // Only now, with the points in JetStream, does the read position move on.
-    await ports.saveCursor(next.cursor);
+    await ports.saveCursor(moved.cursor);
     outcome.recordsRead += page.recordsRead;
     outcome.pointsWritten += page.pointsWritten;
     outcome.recordsRefused += page.recordsRefused;
     outcome.refusal ??= page.refusal;
     await ports.pageDone(page);
-    cursor = next.cursor;
-    if (!next.more) return outcome;
+    cursor = moved.cursor;
+    if (!moved.more) return outcome;
   }
   return outcome;
 }
@@ -129,14 +146,14 @@ function pageUrl(config: HttpPollerConfig, cursor: HttpPollerCursor): string {
   return cursor.url ?? url;
 }
 
-async function nextCursor(
+function nextCursor(
   config: HttpPollerConfig,
   cursor: HttpPollerCursor,
   url: string,
-  document: unknown,
+  next: unknown,
   records: number,
   etag: string | undefined,
-): Promise<{ cursor: HttpPollerCursor; more: boolean }> {
+): { cursor: HttpPollerCursor; more: boolean } {
   const { pagination } = config;
   switch (pagination.type) {
     case 'none':
@@ -148,16 +165,36 @@ async function nextCursor(
       return { cursor: { page: page + 1 }, more: true };
     }
     case 'next-link': {
-      let next: unknown;
-      try {
-        next = await jsonata(pagination.next).evaluate(document);
-      } catch (error) {
-        throw new PollError(`the next-link expression failed: ${(error as Error).message}`);
-      }
       if (typeof next !== 'string' || next === '') return { cursor: { url, etag }, more: false };
       const resolved = new URL(next, url).toString();
       if (resolved === url) return { cursor: { url, etag }, more: false };
       return { cursor: { url: resolved }, more: true };
     }
   }
+}
+
+/** A response body as text, refused past `maxBytes` (the mapping's input limit) as it streams in. */
+async function readTextUpTo(response: Response, maxBytes: number): Promise<string> {
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  if (declared > maxBytes) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new Error(
+      `the page is ${declared} bytes, over the mapping's input limit of ${maxBytes} bytes`,
+    );
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw new Error(`the page is over the mapping's input limit of ${maxBytes} bytes`);
+    }
+    chunks.push(Buffer.from(value));
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
