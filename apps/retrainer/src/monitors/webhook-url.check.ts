@@ -1,5 +1,9 @@
-import { isIP } from 'node:net';
-import { invalidInput, OutboundAddressError, type OutboundPolicy } from '@iotwins/http';
+import {
+  assertOutboundUrlAllowed,
+  invalidInput,
+  OutboundAddressError,
+  type OutboundPolicy,
+} from '@iotwins/http';
 
 /**
  * Refuses, when a monitor is created or replaced, a webhook URL the platform would never
@@ -7,17 +11,12 @@ import { invalidInput, OutboundAddressError, type OutboundPolicy } from '@iotwin
  * resolves to now), as a 400 naming the field, instead of failing only when it fires. A name
  * that does not resolve now is accepted (it may later): the call-time check of
  * `outboundFetch` stays the guard in every case, DNS rebinding included.
- *
- * Stand-in for libs/http's declaration-time URL check (`assertOutboundUrlAllowed`, coming
- * with the connectors work); one function so it is swapped in one place.
  */
 export async function assertWebhookUrlAllowed(policy: OutboundPolicy, url: string): Promise<void> {
-  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
   try {
-    if (isIP(host)) policy.check(host, host);
-    else await policy.assertHost(host);
+    await assertOutboundUrlAllowed(policy, url, { unresolvable: 'accept' });
   } catch (error) {
-    if (!(error instanceof OutboundAddressError)) return;
+    if (!(error instanceof OutboundAddressError)) throw error;
     throw invalidInput('monitor', [{ pointer: '/actions/webhook/url', detail: error.message }]);
   }
 }

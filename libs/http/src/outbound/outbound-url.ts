@@ -4,6 +4,12 @@ import { OutboundAddressError, type OutboundPolicy } from './outbound-policy';
 export interface OutboundUrlOptions {
   /** URL schemes accepted, with the colon; http: and https: unless given. */
   readonly schemes?: readonly string[];
+  /**
+   * A name that does not resolve now: refused (the default, it cannot be checked) or accepted
+   * where it may resolve later (a webhook declared before its receiver exists); the call-time
+   * check guards it then either way.
+   */
+  readonly unresolvable?: 'refuse' | 'accept';
 }
 
 /**
@@ -40,6 +46,7 @@ export async function assertOutboundUrlAllowed(
     await policy.assertHost(host);
   } catch (error) {
     if (error instanceof OutboundAddressError) throw error;
+    if (options.unresolvable === 'accept') return;
     const code = (error as NodeJS.ErrnoException).code ?? 'lookup failed';
     throw new OutboundAddressError(`${host} does not resolve (${code}), so it cannot be checked`);
   }
