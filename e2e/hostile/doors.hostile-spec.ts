@@ -1,5 +1,9 @@
 import { tokens, uniqueName, waitFor } from '@iotwins/testing';
+import { attackConnectorDoors } from './connector-doors';
+import { attackGrpcDoor } from './grpc-doors';
 import { attackHttpDoor, doorName } from './http-doors';
+import { attackMqttDoor } from './mqtt-doors';
+import { attackNatsDoors } from './nats-doors';
 import { AppFleet, FreshToken, HostileRun, reportSummary } from './hostile-run';
 import { readHttpDoors, type HttpDoor } from './openapi-doors';
 import { SeededRandom, hostileSeed } from './seeded-random';
@@ -23,7 +27,9 @@ describe('hostile input at every door', () => {
   const seed = hostileSeed();
   const startedAt = Date.now();
   let fleet: AppFleet;
+  /** tenant-a's person with every role (REST), and its gateway (NATS, gRPC): ordinary credentials. */
   let attacker: FreshToken;
+  let gateway: FreshToken;
   let witness: Witness;
   let witnessReport: WitnessReport | undefined;
   const created: { app: string; path: string }[] = [];
@@ -37,6 +43,7 @@ describe('hostile input at every door', () => {
     });
     await fleet.start(APPS);
     attacker = new FreshToken(tokens.alice);
+    gateway = new FreshToken(tokens.gatewayA);
     witness = new Witness(
       fleet,
       run,
@@ -82,6 +89,39 @@ describe('hostile input at every door', () => {
       }),
     );
     expect(run.failuresOf('http ')).toEqual([]);
+  }, 600_000);
+
+  it('answers every connector mapping and declaration without a 5xx or a held event loop', async () => {
+    await attackConnectorDoors(
+      fleet,
+      run,
+      attacker,
+      new SeededRandom(seed, 'connectors'),
+      CASES_PER_DOOR,
+      created,
+    );
+    expect(run.failuresOf('connectors ')).toEqual([]);
+  }, 600_000);
+
+  it("answers every MQTT publish on ingest's endpoint with a PUBACK or a DISCONNECT, never silence", async () => {
+    await attackMqttDoor(fleet, run, new SeededRandom(seed, 'mqtt'), 2 * CASES_PER_DOOR);
+    expect(run.failuresOf('mqtt ')).toEqual([]);
+  }, 600_000);
+
+  it('answers every gRPC Write stream without a server failure', async () => {
+    await attackGrpcDoor(fleet, run, gateway, new SeededRandom(seed, 'grpc'), 2 * CASES_PER_DOOR);
+    expect(run.failuresOf('grpc ')).toEqual([]);
+  }, 600_000);
+
+  it('survives every message a tenant may publish on NATS', async () => {
+    await attackNatsDoors(
+      fleet,
+      run,
+      gateway,
+      (door) => new SeededRandom(seed, door),
+      2 * CASES_PER_DOOR,
+    );
+    expect(run.failuresOf('nats ')).toEqual([]);
   }, 600_000);
 
   it('kept every app running: none exited or was restarted', async () => {

@@ -2,6 +2,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { startAppProcess, type AppProcess } from '@iotwins/testing';
 
+/** How long an app's /health/live may stay silent before the tier calls it stalled. */
+const STALL_LIMIT_MS = 30_000;
+
 /** One thing that went wrong: the door, the case sent through it, and what happened. */
 export interface HostileFailure {
   door: string;
@@ -49,6 +52,7 @@ export class AppFleet {
   private readonly apps = new Map<string, AppProcess>();
   private readonly starting = new Map<string, Promise<AppProcess>>();
   readonly exits: HostileFailure[] = [];
+  private readonly killReasons = new WeakMap<object, string>();
   private stopping = false;
 
   constructor(
@@ -86,6 +90,28 @@ export class AppFleet {
       : undefined;
   }
 
+  /**
+   * After a case went unanswered: an app whose /health/live stays silent for STALL_LIMIT_MS
+   * is stalled (its event loop held); it is killed, counted as an exit naming the case, and
+   * started again, so one runaway input cannot hold the whole tier.
+   */
+  async unstall(name: string): Promise<void> {
+    const app = this.running(name);
+    if (!app) return;
+    const live = await fetch(`${app.baseUrl}/health/live`, {
+      signal: AbortSignal.timeout(STALL_LIMIT_MS),
+    }).then(
+      (response) => response.status === 200,
+      () => false,
+    );
+    if (live) return;
+    this.killReasons.set(
+      app.process,
+      `stalled: /health/live unanswered for ${STALL_LIMIT_MS} ms, killed by the tier`,
+    );
+    await app.stop('SIGKILL');
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     await Promise.all([...this.starting.values()].map((pending) => pending.catch(() => undefined)));
@@ -101,7 +127,7 @@ export class AppFleet {
         const failure = {
           door: `process ${name}`,
           case: this.run.inFlight.get(name) ?? '(no case in flight)',
-          outcome: `exited with ${signal ?? `code ${code}`}; last output: ${app
+          outcome: `${this.killReasons.get(app.process) ?? `exited with ${signal ?? `code ${code}`}`}; last output: ${app
             .output()
             .slice(-600)
             .replace(/\s+/g, ' ')}`,

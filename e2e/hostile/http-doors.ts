@@ -20,6 +20,8 @@ export interface HttpCase {
   body?: Buffer | string;
   /** Cases every sample keeps: the ones the issue names. */
   always?: boolean;
+  /** Line protocol that InfluxDB or an ingest limit refuses: a 2xx would acknowledge a loss. */
+  mustRefuse?: boolean;
 }
 
 const REQUEST_TIMEOUT_MS = 20_000;
@@ -188,6 +190,7 @@ export function httpCases(door: HttpDoor): HttpCase[] {
         contentType: 'text/plain',
         body: line.value,
         always: true,
+        mustRefuse: line.refused,
       });
     cases.push({
       label: 'line protocol: invalid UTF-8 bytes',
@@ -195,6 +198,7 @@ export function httpCases(door: HttpDoor): HttpCase[] {
       contentType: 'text/plain',
       body: invalidUtf8Line(measurement),
       always: true,
+      mustRefuse: true,
     });
     cases.push({
       label: 'line protocol: 16 MiB of "x\\n"',
@@ -267,6 +271,7 @@ export async function attackHttpDoor(
   for (const one of cases) {
     const app = await fleet.app(door.app);
     run.inFlight.set(door.app, `${name} | ${one.label}`);
+    let answered = true;
     try {
       const response = await fetch(`${app.baseUrl}${one.path}`, {
         method: door.method,
@@ -292,8 +297,15 @@ export async function attackHttpDoor(
           one.label,
           `${status} not problem+json (${response.headers.get('content-type')}): ${text.slice(0, 200)}`,
         );
+      else if (one.mustRefuse && status < 300)
+        run.record(
+          name,
+          one.label,
+          `${status}: acknowledged what InfluxDB or an ingest limit refuses (stored nowhere)`,
+        );
       else run.record(name, one.label);
     } catch (error) {
+      answered = false;
       const died = !fleet.running(door.app);
       run.record(
         name,
@@ -303,6 +315,7 @@ export async function attackHttpDoor(
           : `no answer within ${REQUEST_TIMEOUT_MS} ms: ${(error as Error).message}`,
       );
     } finally {
+      if (!answered) await fleet.unstall(door.app);
       run.inFlight.delete(door.app);
     }
   }
