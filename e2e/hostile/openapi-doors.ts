@@ -115,7 +115,7 @@ export function exampleOf(
     );
   }
   const type = Array.isArray(s.type) ? s.type.find((one) => one !== 'null') : s.type;
-  switch (type) {
+  switch (type ?? 'object') {
     case 'string':
       if (s.format === 'date-time') return '2026-11-24T10:00:00Z';
       if (s.format === 'uri' || s.format === 'url') return 'https://example.com/hostile';
