@@ -109,7 +109,11 @@ export async function attackConnectorDoors(
   created: { app: string; path: string }[],
 ): Promise<void> {
   const send = async (door: string, label: string, path: string, body: string): Promise<void> => {
-    const ingest = await fleet.app('ingest');
+    const ingest = await fleet.available('ingest');
+    if (!ingest) {
+      run.record(door, label, fleet.downReason('ingest'));
+      return;
+    }
     run.inFlight.set('ingest', `${door} | ${label}`);
     let answered = true;
     try {

@@ -308,7 +308,11 @@ export async function attackGrpcDoor(
   const door = 'grpc ingest iotwins.ingest.v1.Ingest/Write';
   run.door(door);
   for (const one of random.sample(grpcCases(), perDoor, (item) => item.always === true)) {
-    const ingest = await fleet.app('ingest');
+    const ingest = await fleet.available('ingest');
+    if (!ingest) {
+      run.record(door, one.label, fleet.downReason('ingest'));
+      continue;
+    }
     run.inFlight.set('ingest', `${door} | ${one.label}`);
     const client = new grpc.Client(
       `127.0.0.1:${ingest.grpcPort}`,

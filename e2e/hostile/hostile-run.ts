@@ -4,6 +4,8 @@ import { startAppProcess, type AppProcess } from '@iotwins/testing';
 
 /** How long an app's /health/live may stay silent before the tier calls it stalled. */
 const STALL_LIMIT_MS = 30_000;
+/** Exits after which an app is left down for the rest of the run. */
+const MAX_EXITS = 3;
 
 /** One thing that went wrong: the door, the case sent through it, and what happened. */
 export interface HostileFailure {
@@ -70,6 +72,23 @@ export class AppFleet {
 
   names(): string[] {
     return [...this.apps.keys()];
+  }
+
+  /**
+   * The app to send the next case to, started again if it died; undefined once it has died
+   * MAX_EXITS times (a crash loop), so the tier records the rest of its cases as refused
+   * service instead of spending its time budget on restarts.
+   */
+  async available(name: string): Promise<AppProcess | undefined> {
+    if (this.exits.filter((exit) => exit.door === `process ${name}`).length >= MAX_EXITS) {
+      return this.running(name);
+    }
+    return this.app(name).catch(() => undefined);
+  }
+
+  /** Why `available` gave nothing. */
+  downReason(name: string): string {
+    return `${name} is down: it exited ${MAX_EXITS} times in this run and is not started again`;
   }
 
   /** The app's current process, started again first if it died. */

@@ -269,7 +269,11 @@ export async function attackHttpDoor(
   run.door(name);
   const cases = random.sample(httpCases(door), perDoor, (one) => one.always === true);
   for (const one of cases) {
-    const app = await fleet.app(door.app);
+    const app = await fleet.available(door.app);
+    if (!app) {
+      run.record(name, one.label, fleet.downReason(door.app));
+      continue;
+    }
     run.inFlight.set(door.app, `${name} | ${one.label}`);
     let answered = true;
     try {

@@ -107,7 +107,11 @@ export async function attackMqttDoor(
   run.door(door);
   let client: MqttClient | undefined;
   for (const one of random.sample(mqttCases(), perDoor, (item) => item.always === true)) {
-    const ingest = await fleet.app('ingest');
+    const ingest = await fleet.available('ingest');
+    if (!ingest) {
+      run.record(door, one.label, fleet.downReason('ingest'));
+      continue;
+    }
     run.inFlight.set('ingest', `${door} | ${one.label}`);
     let answered = true;
     try {

@@ -260,7 +260,10 @@ export async function attackNatsDoors(
       const sampled = random(family).sample(cases, perDoor, (one) => one.always === true);
       for (const one of sampled) {
         const consumer = CONSUMER[one.subject.split('.')[0]!]!;
-        await fleet.app(consumer);
+        if (!(await fleet.available(consumer))) {
+          run.record(family, one.label, fleet.downReason(consumer));
+          continue;
+        }
         run.inFlight.set(consumer, `${family} | ${one.label}`);
         try {
           const client = await connection();
