@@ -244,8 +244,25 @@ function exampleLeaf(schema: JsonSchema | undefined): unknown {
   return schema?.type === 'number' || schema?.type === 'integer' ? 1 : 'x';
 }
 
-/** A problem+json answer, as every error of the platform must be (RFC 9457). */
-function isProblem(contentType: string | null, text: string, status: number): boolean {
+/**
+ * A problem+json answer, as every error of the platform must be (RFC 9457); the MLflow-compatible
+ * routes answer MLflow's own `{error_code, message}` instead, which the mlflow client reads
+ * (docs/model-registry.md), and are held to that shape.
+ */
+function isProblem(
+  contentType: string | null,
+  text: string,
+  status: number,
+  template: string,
+): boolean {
+  if (template.startsWith('/api/2.0/mlflow')) {
+    try {
+      const body = JSON.parse(text) as { error_code?: unknown; message?: unknown };
+      return typeof body.error_code === 'string' && typeof body.message === 'string';
+    } catch {
+      return false;
+    }
+  }
   if (!contentType?.startsWith('application/problem+json')) return false;
   try {
     const body = JSON.parse(text) as { status?: unknown; type?: unknown };
@@ -293,7 +310,7 @@ export async function attackHttpDoor(
       if (status >= 500) run.record(name, one.label, `${status} ${text.slice(0, 300)}`, true);
       else if (
         status >= 400 &&
-        !isProblem(response.headers.get('content-type'), text, status) &&
+        !isProblem(response.headers.get('content-type'), text, status, door.template) &&
         !nodeParserRefusal(status, response.headers.get('content-type'))
       )
         run.record(
