@@ -3,7 +3,7 @@ import type { AppFleet, FreshToken, HostileRun } from './hostile-run';
 import { withRawLeaf } from './openapi-doors';
 import type { SeededRandom } from './seeded-random';
 
-const REQUEST_TIMEOUT_MS = 20_000;
+const REQUEST_TIMEOUT_MS = 15_000;
 const GOOD_MAPPING =
   'records.{"measurement": "production", "tags": {"line": line}, "fields": {"produced": produced}, "time": at}';
 const SAMPLE = { records: [{ line: 'L1', produced: 118, at: '2026-11-24T08:00:00Z' }] };

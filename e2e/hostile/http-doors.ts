@@ -24,7 +24,7 @@ export interface HttpCase {
   mustRefuse?: boolean;
 }
 
-const REQUEST_TIMEOUT_MS = 20_000;
+const REQUEST_TIMEOUT_MS = 15_000;
 /** Routes that speak InfluxDB's line protocol: they also get the line-protocol corpus. */
 const LINE_PROTOCOL_ROUTES = new Set(['POST /write', 'POST /api/v2/write', 'POST /v1/write']);
 
@@ -247,7 +247,7 @@ function exampleLeaf(schema: JsonSchema | undefined): unknown {
 /**
  * A problem+json answer, as every error of the platform must be (RFC 9457); the MLflow-compatible
  * routes answer MLflow's own `{error_code, message}` instead, which the mlflow client reads
- * (docs/model-registry.md), and are held to that shape.
+ * (docs/model-registry.md), and InfluxDB's /query its `{error}`: each is held to its shape.
  */
 function isProblem(
   contentType: string | null,
@@ -255,6 +255,14 @@ function isProblem(
   status: number,
   template: string,
 ): boolean {
+  // InfluxDB's query API answers InfluxDB's own `{error}`, which InfluxDB clients read.
+  if (template === '/query') {
+    try {
+      return typeof (JSON.parse(text) as { error?: unknown }).error === 'string';
+    } catch {
+      return false;
+    }
+  }
   if (template.startsWith('/api/2.0/mlflow')) {
     try {
       const body = JSON.parse(text) as { error_code?: unknown; message?: unknown };
