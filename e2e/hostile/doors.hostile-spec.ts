@@ -51,7 +51,7 @@ describe('hostile input at every door', () => {
       uniqueName('hostile_witness'),
     );
     await witness.start();
-  }, 180_000);
+  }, 300_000);
 
   afterAll(async () => {
     if (!witnessReport) await witness?.stop().catch(() => undefined);
@@ -92,6 +92,7 @@ describe('hostile input at every door', () => {
   }, 900_000);
 
   it('answers every connector mapping and declaration without a 5xx or a held event loop', async () => {
+    fleet.newPhase();
     await attackConnectorDoors(
       fleet,
       run,
@@ -104,16 +105,19 @@ describe('hostile input at every door', () => {
   }, 900_000);
 
   it("answers every MQTT publish on ingest's endpoint with a PUBACK or a DISCONNECT, never silence", async () => {
+    fleet.newPhase();
     await attackMqttDoor(fleet, run, new SeededRandom(seed, 'mqtt'), 2 * CASES_PER_DOOR);
     expect(run.failuresOf('mqtt ')).toEqual([]);
   }, 900_000);
 
   it('answers every gRPC Write stream without a server failure', async () => {
+    fleet.newPhase();
     await attackGrpcDoor(fleet, run, gateway, new SeededRandom(seed, 'grpc'), 2 * CASES_PER_DOOR);
     expect(run.failuresOf('grpc ')).toEqual([]);
   }, 900_000);
 
   it('survives every message a tenant may publish on NATS', async () => {
+    fleet.newPhase();
     await attackNatsDoors(
       fleet,
       run,

@@ -4,8 +4,8 @@ import { startAppProcess, type AppProcess } from '@iotwins/testing';
 
 /** How long an app's /health/live may stay silent before the tier calls it stalled. */
 const STALL_LIMIT_MS = 15_000;
-/** Exits after which an app is left down for the rest of the run. */
-const MAX_EXITS = 8;
+/** Exits at one door family after which an app is left down for the rest of that family. */
+const MAX_EXITS = 4;
 
 /** One thing that went wrong: the door, the case sent through it, and what happened. */
 export interface HostileFailure {
@@ -55,6 +55,7 @@ export class AppFleet {
   private readonly starting = new Map<string, Promise<AppProcess>>();
   readonly exits: HostileFailure[] = [];
   private readonly killReasons = new WeakMap<object, string>();
+  private phaseStart = 0;
   private stopping = false;
 
   constructor(
@@ -62,9 +63,25 @@ export class AppFleet {
     private readonly overrides: Record<string, Record<string, string>>,
   ) {}
 
-  /** One after the other, each tried twice: five apps booting at once on two busy cores can miss the start timeout. */
+  /**
+   * All at once, then one by one (up to three tries) those that missed startAppProcess's 30 s:
+   * five apps booting together on two busy cores can.
+   */
   async start(names: readonly string[]): Promise<void> {
-    for (const name of names) await this.launch(name).catch(() => this.launch(name));
+    const missed = (
+      await Promise.all(
+        names.map((name) =>
+          this.launch(name).then(
+            () => undefined,
+            () => name,
+          ),
+        ),
+      )
+    ).filter((name): name is string => name !== undefined);
+    for (const name of missed)
+      await this.launch(name)
+        .catch(() => this.launch(name))
+        .catch(() => this.launch(name));
   }
 
   get restarts(): number {
@@ -77,11 +94,14 @@ export class AppFleet {
 
   /**
    * The app to send the next case to, started again if it died; undefined once it has died
-   * MAX_EXITS times (a crash loop), so the tier records the rest of its cases as refused
-   * service instead of spending its time budget on restarts.
+   * MAX_EXITS times at the current door family (a crash loop), so the tier records the rest
+   * of that family's cases as refused service instead of spending its budget on restarts.
    */
   async available(name: string): Promise<AppProcess | undefined> {
-    if (this.exits.filter((exit) => exit.door === `process ${name}`).length >= MAX_EXITS) {
+    const exits = this.exits
+      .slice(this.phaseStart)
+      .filter((exit) => exit.door === `process ${name}`);
+    if (exits.length >= MAX_EXITS) {
       return this.running(name);
     }
     return this.app(name).catch(() => undefined);
@@ -89,7 +109,12 @@ export class AppFleet {
 
   /** Why `available` gave nothing. */
   downReason(name: string): string {
-    return `${name} is down: it exited ${MAX_EXITS} times in this run and is not started again`;
+    return `${name} is down: it exited ${MAX_EXITS} times at this door family and is not started again for it`;
+  }
+
+  /** A new door family: the exit count that leaves an app down starts again from zero. */
+  newPhase(): void {
+    this.phaseStart = this.exits.length;
   }
 
   /** The app's current process, started again first if it died. */
