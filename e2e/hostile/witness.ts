@@ -25,8 +25,9 @@ const CALL_TIMEOUT_MS = 5_000;
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { measurement, tickMs, timeoutMs } = workerData;
-let apps = {};
-let token = '';
+// The first apps and token come with the worker, so its first tick has somewhere to go.
+let apps = workerData.apps;
+let token = workerData.token;
 let running = true;
 let written = 0;
 let errors = 0;
@@ -129,18 +130,25 @@ export class Witness {
         (await fetch(`${timeseries.baseUrl}/v1/measurements/${this.measurement}/last`, { headers }))
           .status === 200,
     );
+    const apps = (): Record<string, string | null> =>
+      Object.fromEntries(
+        this.fleet.names().map((name) => [name, this.fleet.running(name)?.baseUrl ?? null]),
+      );
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { measurement: this.measurement, tickMs: TICK_MS, timeoutMs: CALL_TIMEOUT_MS },
+      workerData: {
+        measurement: this.measurement,
+        tickMs: TICK_MS,
+        timeoutMs: CALL_TIMEOUT_MS,
+        apps: apps(),
+        token: await this.token.get(),
+      },
     });
     this.worker = worker;
     const share = async (): Promise<void> => {
-      const apps: Record<string, string | null> = {};
-      for (const name of this.fleet.names()) apps[name] = this.fleet.running(name)?.baseUrl ?? null;
-      worker.postMessage({ type: 'apps', apps });
+      worker.postMessage({ type: 'apps', apps: apps() });
       worker.postMessage({ type: 'token', token: await this.token.get() });
     };
-    await share();
     this.updates = setInterval(() => void share().catch(() => undefined), 500);
     this.report = new Promise<WitnessReport>((done, fail) => {
       worker.on('error', fail);
