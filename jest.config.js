@@ -1,5 +1,5 @@
-// One Jest run covers every project; the three tiers are Jest projects so that
-// `--selectProjects` picks a tier. Integration and resilience tiers need the backing
+// One Jest run covers every project; the tiers are Jest projects so that
+// `--selectProjects` picks a tier. Integration, hostile and resilience tiers need the backing
 // services started by scripts/services.sh.
 const swcTransform = [
   '@swc/jest',
@@ -50,6 +50,14 @@ module.exports = {
         '<rootDir>/{apps,libs}/*/test/**/*.int-spec.ts',
         '<rootDir>/e2e/test/**/*.int-spec.ts',
       ],
+      globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
+      setupFiles: ['<rootDir>/libs/testing/src/load-local-env.setup.ts'],
+      setupFilesAfterEnv: ['<rootDir>/libs/testing/src/integration-timeout.setup.ts'],
+    },
+    {
+      ...shared,
+      displayName: 'hostile',
+      testMatch: ['<rootDir>/e2e/hostile/**/*.hostile-spec.ts'],
       globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
       setupFiles: ['<rootDir>/libs/testing/src/load-local-env.setup.ts'],
       setupFilesAfterEnv: ['<rootDir>/libs/testing/src/integration-timeout.setup.ts'],

@@ -31,6 +31,10 @@ for tier in unit integration; do
   say "$tier tests"
   pnpm exec jest --selectProjects "$tier" --runInBand --forceExit --json --outputFile="$RESULTS/$tier.json" || status=1
 done
+# Hostile input at every door of the running apps, a witness tenant measured throughout
+# (e2e/hostile); its counts go to $RESULTS/hostile-summary.json.
+say "hostile-input tests"
+pnpm exec jest --selectProjects hostile --runInBand --forceExit --json --outputFile="$RESULTS/hostile.json" || status=1
 say "python tests (pytest, real clients against the running apps)"
 bash scripts/pytest.sh -q --junitxml="$RESULTS/python.xml" || status=1
 say "resilience tests"
@@ -42,7 +46,7 @@ pnpm exec jest --selectProjects resilience --runInBand --forceExit --json --outp
 node -e '
   const fs = require("fs");
   let passed = 0, failed = 0;
-  for (const tier of ["unit", "integration", "resilience"]) {
+  for (const tier of ["unit", "integration", "hostile", "resilience"]) {
     const file = process.argv[1] + "/" + tier + ".json";
     if (!fs.existsSync(file)) { failed += 1; continue; }
     const r = JSON.parse(fs.readFileSync(file, "utf8"));
