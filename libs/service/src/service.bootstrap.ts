@@ -7,7 +7,12 @@ import type { MicroserviceOptions } from '@nestjs/microservices';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { MetricsRegistry, REQUEST_ID_HEADER, requestIdFrom } from '@iotwins/observability';
 import { Logger } from 'nestjs-pino';
-import { ProblemDetailsFilter, parseJsonBody } from '@iotwins/http';
+import {
+  PROBLEM_CONTENT_TYPE,
+  ProblemDetailsFilter,
+  defaultProblem,
+  parseJsonBody,
+} from '@iotwins/http';
 
 export interface ServiceOptions {
   /** Name of the app, as in logs, metrics and the OpenAPI document. */
@@ -37,6 +42,25 @@ export async function createServiceApp(
     bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
     // One request id for Fastify, the logs and the problem details: the caller's when safe.
     genReqId: (request: IncomingMessage) => requestIdFrom(request.headers[REQUEST_ID_HEADER]),
+    // find-my-way's default of 100 would make a valid 128-character model name unreachable
+    // by its path; the names' own schemas bound them more tightly.
+    maxParamLength: 1024,
+    // Errors raised by the router before any route runs (a path that is not valid
+    // %-encoding, a parameter over maxParamLength) are problem details like every other.
+    frameworkErrors: (error, request, reply) => {
+      const status = error.statusCode ?? 400;
+      void reply
+        .code(status)
+        .type(PROBLEM_CONTENT_TYPE)
+        .send({
+          ...defaultProblem(status),
+          detail:
+            error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+              ? 'A path segment is longer than 1024 characters'
+              : 'The path is not valid percent-encoded UTF-8',
+          requestId: request.id,
+        });
+    },
   });
   // One JSON parser for every app: hostile nesting and invalid JSON are 400s. Registered
   // here instead of by Nest (bodyParser: false below), before the modules start, so an app

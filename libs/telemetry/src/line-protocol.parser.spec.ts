@@ -20,6 +20,12 @@ const one = (body: string): Point => {
 };
 
 describe('parseLineProtocol', () => {
+  it('keeps the sign of a negative-zero float through serialize and parse', () => {
+    const point = one('m v=-0 1');
+    expect(Object.is(point.fields.v?.value, -0)).toBe(true);
+    expect(serializePoint(point)).toBe('m v=-0 1');
+  });
+
   it('reads measurement, tags, typed fields and timestamp', () => {
     expect(
       one(

@@ -8,8 +8,9 @@ function formatField(field: FieldValue): string {
   switch (field.type) {
     case 'float':
       // The shortest text that reads back as the same double; without a suffix, line
-      // protocol reads a number as a float, so "1" stays a float.
-      return String(field.value);
+      // protocol reads a number as a float, so "1" stays a float. String(-0) is "0", which
+      // would lose the sign InfluxDB keeps.
+      return Object.is(field.value, -0) ? '-0' : String(field.value);
     case 'integer':
       return `${field.value}i`;
     case 'uinteger':
