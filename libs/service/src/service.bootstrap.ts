@@ -4,6 +4,7 @@ import { DynamicModule, INestApplication, Type, ValidationPipe } from '@nestjs/c
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { MicroserviceOptions } from '@nestjs/microservices';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { MetricsRegistry, REQUEST_ID_HEADER, requestIdFrom } from '@iotwins/observability';
 import { Logger } from 'nestjs-pino';
@@ -47,7 +48,7 @@ export async function createServiceApp(
     maxParamLength: 1024,
     // Errors raised by the router before any route runs (a path that is not valid
     // %-encoding, a parameter over maxParamLength) are problem details like every other.
-    frameworkErrors: (error, request, reply) => {
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       const status = error.statusCode ?? 400;
       void reply
         .code(status)
