@@ -12,7 +12,13 @@ const SAMPLE = { records: [{ line: 'L1', produced: 118, at: '2026-11-24T08:00:00
  * Tenant-supplied code: JSONata that runs long, recurses, allocates, backtracks, or maps to
  * hostile points. Issue item 3 is the first one.
  */
-export const HOSTILE_MAPPINGS: { label: string; mapping: string; sample?: unknown }[] = [
+export const HOSTILE_MAPPINGS: {
+  label: string;
+  mapping: string;
+  sample?: unknown;
+  /** The sample as JSON text, where the test's own JSON.stringify would overflow its stack. */
+  sampleJson?: string;
+}[] = [
   { label: 'JSONata $count([1..1000000].($ * 2))', mapping: '$count([1..1000000].($ * 2))' },
   { label: 'JSONata range of 10,000,000', mapping: '$count([1..10000000])' },
   { label: 'JSONata unbounded recursion', mapping: '($f := function($x){ $f($x + 1) }; $f(0))' },
@@ -61,7 +67,7 @@ export const HOSTILE_MAPPINGS: { label: string; mapping: string; sample?: unknow
   {
     label: 'sample nested 10,000 deep',
     mapping: GOOD_MAPPING,
-    sample: JSON.parse(`${'['.repeat(5_000)}${']'.repeat(5_000)}`) as unknown,
+    sampleJson: `${'['.repeat(5_000)}${']'.repeat(5_000)}`,
   },
   { label: 'sample array of 1,000,000', mapping: '$count($)', sample: Array(1_000_000).fill(0) },
 ];
@@ -161,7 +167,7 @@ export async function attackConnectorDoors(
       dryRun,
       one.label,
       '/v1/connectors/dry-run',
-      JSON.stringify({ mapping: one.mapping, sample: one.sample ?? SAMPLE }),
+      `{"mapping":${JSON.stringify(one.mapping)},"sample":${one.sampleJson ?? JSON.stringify(one.sample ?? SAMPLE)}}`,
     );
 
   for (const declaration of DECLARATIONS) {

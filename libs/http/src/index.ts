@@ -6,7 +6,12 @@ export {
   type ProblemDetails,
   type ProblemItem,
 } from './problem-details';
-export { ProblemDetailsFilter, requestIdOf, toProblem } from './problem-details.filter';
+export {
+  ProblemDetailsFilter,
+  requestIdOf,
+  toProblem,
+  type ProblemMembers,
+} from './problem-details.filter';
 export { MAX_JSON_DEPTH, jsonDeeperThan, parseJsonBody } from './json-body';
 export {
   WebhookHeader,

@@ -19,9 +19,20 @@ interface FrameworkError {
  * Turns every error into RFC 9457 problem details. A 5xx is logged with the request id and
  * the caller sees only that id, never the internal message.
  */
+/**
+ * Extension members (RFC 9457 §3.2) an app adds to the problems of some of its routes, e.g.
+ * InfluxDB's `error` on an InfluxDB-compatible route, whose clients read only that member.
+ */
+export type ProblemMembers = (
+  path: string,
+  problem: ProblemDetails,
+) => Record<string, unknown> | undefined;
+
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('ProblemDetails');
+
+  constructor(private readonly members?: ProblemMembers) {}
 
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -30,6 +41,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const { problem, headers } = toProblem(error);
     problem.instance ??= request.url.split('?')[0];
     problem.requestId = requestIdOf(request);
+    Object.assign(problem, this.members?.(problem.instance, problem));
     // Unexpected errors are logged with their stack; a deliberate 5xx (a dependency down)
     // was already logged where it was decided.
     if (problem.status >= 500 && !(error instanceof HttpException)) {

@@ -11,6 +11,7 @@ import { Logger } from 'nestjs-pino';
 import {
   PROBLEM_CONTENT_TYPE,
   ProblemDetailsFilter,
+  type ProblemMembers,
   defaultProblem,
   parseJsonBody,
 } from '@iotwins/http';
@@ -18,6 +19,8 @@ import {
 export interface ServiceOptions {
   /** Name of the app, as in logs, metrics and the OpenAPI document. */
   appName: string;
+  /** Extension members of the problems of some routes (see ProblemMembers). */
+  problemMembers?: ProblemMembers;
   description: string;
   version?: string;
   /** Largest request body accepted, in bytes, before any parsing work. */
@@ -89,7 +92,7 @@ export async function createServiceApp(
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));
-  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalFilters(new ProblemDetailsFilter(options.problemMembers));
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

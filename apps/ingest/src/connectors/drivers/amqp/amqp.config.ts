@@ -13,18 +13,26 @@ const amqpName = z
 /** Where the broker is and who the connector is on it; shared by the source and the sink. */
 export const amqpConnectionShape = {
   /** `amqp://host[:port]` or `amqps://host[:port]` (TLS, the system's CAs); no credentials in it. */
-  url: z
-    .string()
-    .url({ message: 'expected an absolute URL' })
-    .refine((value) => /^amqps?:$/.test(new URL(value).protocol), {
-      message: 'expected an amqp or amqps URL',
-    })
-    .refine((value) => !new URL(value).username && !new URL(value).password, {
-      message: 'put the user in "username" and the password in "password", not in the URL',
-    })
-    .refine((value) => ['', '/'].includes(new URL(value).pathname) && !new URL(value).search, {
-      message: 'expected no path or query: the vhost is "vhost"',
-    }),
+  // One check that parses once: zod runs later refinements even on a value an earlier check
+  // refused, and a refine calling new URL() on it would throw (a 500) instead.
+  url: z.string().superRefine((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expected an absolute URL' });
+      return;
+    }
+    if (!/^amqps?:$/.test(url.protocol))
+      ctx.addIssue({ code: 'custom', message: 'expected an amqp or amqps URL' });
+    if (url.username || url.password)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'put the user in "username" and the password in "password", not in the URL',
+      });
+    if (!['', '/'].includes(url.pathname) || url.search)
+      ctx.addIssue({ code: 'custom', message: 'expected no path or query: the vhost is "vhost"' });
+  }),
   username: z.string().min(1).max(255),
   password: secretField,
   vhost: z.string().min(1).max(255).default('/'),

@@ -40,12 +40,12 @@ const paginationSchema = z.discriminatedUnion('type', [
     .strict(),
 ]);
 
-export const httpUrl = z
-  .string()
-  .url({ message: 'expected an absolute URL' })
-  .refine((value) => /^https?:$/.test(new URL(value).protocol), {
-    message: 'expected an http or https URL',
-  });
+// z.url's own protocol check: a refine calling new URL() would also run on a value the URL
+// check already refused, and throw (a 500) instead of adding an issue.
+export const httpUrl = z.url({
+  protocol: /^https?$/,
+  message: 'expected an absolute http or https URL',
+});
 
 export const httpPollerConfigSchema = z
   .object({
