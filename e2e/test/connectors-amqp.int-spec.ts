@@ -12,6 +12,7 @@ import {
   tokens,
   uniqueName,
   waitFor,
+  waitForSinkConsumer,
 } from '@iotwins/testing';
 import {
   brokerConfig,
@@ -551,13 +552,6 @@ describe('connectors: AMQP 0-9-1 source and sink (RabbitMQ) through ingest -> Je
       });
       expect(response.status).toBe(204);
     };
-    const consumerReady = async (id: string) => {
-      const jsm = await jetstreamManager(nc);
-      await waitFor(
-        'the sink durable',
-        async () => !!(await jsm.consumers.info('TELEMETRY', `connector-${id}`)),
-      );
-    };
 
     it('delivers telemetry written over HTTP to a queue, with confirms, and dead-letters what a missing exchange refuses without slowing it', async () => {
       const measurement = uniqueName('amqp-out');
@@ -582,7 +576,7 @@ describe('connectors: AMQP 0-9-1 source and sink (RabbitMQ) through ingest -> Je
         routingKey: '{measurement}',
         source: { filter: otherMeasurement, maxDeliveries: 3, retryDelaySeconds: 0.5 },
       });
-      await Promise.all([consumerReady(sink.id), consumerReady(broken.id)]);
+      await Promise.all([waitForSinkConsumer(sink.id), waitForSinkConsumer(broken.id)]);
 
       const lines = Array.from(
         { length: 6 },

@@ -3,7 +3,7 @@ import { connect } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { TELEMETRY_STREAM } from '@iotwins/messaging';
 import { createScopedS3, physicalBucketName } from '@iotwins/storage';
-import { requireEnv, tokens, uniqueName, waitFor } from '@iotwins/testing';
+import { requireEnv, tokens, uniqueName, waitFor, waitForSinkConsumer } from '@iotwins/testing';
 import { FilesPlatform } from './connectors-files.fixture';
 
 /**
@@ -272,6 +272,7 @@ describe('connectors: file import, Parquet export and object-batch sink on tenan
       windowSeconds: 2,
       keyTemplate: 'windows/{measurement}/{windowStart}-{firstSeq}.{format}',
     });
+    await waitForSinkConsumer(sinkId);
     const points = [
       {
         tags: { unit: 'a' },
@@ -328,7 +329,7 @@ describe('connectors: file import, Parquet export and object-batch sink on tenan
       windowSeconds: 1,
     });
     // Running (its consumer made) before the bucket goes.
-    await new Promise((done) => setTimeout(done, 1_500));
+    await waitForSinkConsumer(id);
     const removed = await platform.call(
       platform.objectstore,
       'DELETE',

@@ -9,6 +9,7 @@ import {
   tokens,
   uniqueName,
   waitFor,
+  waitForSinkConsumer,
   type AppProcess,
 } from '@iotwins/testing';
 import { ConnectorsApi, storedPoints } from './connectors-peers.fixture';
@@ -423,6 +424,7 @@ describe('connectors: external MQTT source and sink', () => {
       });
       expect(created.status).toBe(201);
       const id = created.body.id as string;
+      await waitForSinkConsumer(id);
 
       const points = [
         {
@@ -533,6 +535,7 @@ describe('connectors: external MQTT source and sink', () => {
     });
     expect(created.status).toBe(201);
     const id = created.body.id as string;
+    await waitForSinkConsumer(id);
     const written = await fetch(`${ingest.baseUrl}/v1/points`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -556,6 +559,7 @@ describe('connectors: external MQTT source and sink', () => {
     });
     expect(created.status).toBe(201);
     const id = created.body.id as string;
+    await waitForSinkConsumer(id);
     const written = await fetch(`${ingest.baseUrl}/v1/points`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

@@ -13,6 +13,7 @@ import {
   tokens,
   uniqueName,
   waitFor,
+  waitForSinkConsumer,
 } from '@iotwins/testing';
 
 /**
@@ -77,15 +78,6 @@ describe('connectors: webhook sink', () => {
 
   let nc: NatsConnection;
   let jsm: JetStreamManager;
-  /** Waits until a sink's durable exists (its first run made it). */
-  const sinkConsumer = (id: string) =>
-    waitFor(`the durable of ${id}`, async () =>
-      jsm.consumers.info('TELEMETRY', `connector-${id}`).then(
-        () => true,
-        () => false,
-      ),
-    );
-
   beforeAll(async () => {
     nc = await connect({
       servers: requireEnv('NATS_URL'),
@@ -183,7 +175,7 @@ describe('connectors: webhook sink', () => {
     expect(created.body.config.secret).toEqual({ set: true });
     expect(JSON.stringify(created.body)).not.toContain(SECRET);
     // Its durable starts at "new": give it a moment to exist before writing.
-    await sinkConsumer(created.body.id);
+    await waitForSinkConsumer(created.body.id);
 
     const lines = Array.from(
       { length: 30 },
@@ -220,7 +212,7 @@ describe('connectors: webhook sink', () => {
     );
     const working = await call('POST', '/v1/connectors', sink(healthy.url, measurement));
     expect([failing.status, working.status]).toEqual([201, 201]);
-    await Promise.all([sinkConsumer(failing.body.id), sinkConsumer(working.body.id)]);
+    await Promise.all([waitForSinkConsumer(failing.body.id), waitForSinkConsumer(working.body.id)]);
 
     await write([`${measurement},site=a value=1i 1790000000000000001`]);
     await waitFor('the healthy sink delivered', async () => healthy.lines().length === 1, {
@@ -251,7 +243,7 @@ describe('connectors: webhook sink', () => {
   it('removes its durable consumer when deleted', async () => {
     const target = await receiver();
     const made = await call('POST', '/v1/connectors', sink(target.url, uniqueName('gone')));
-    await sinkConsumer(made.body.id);
+    await waitForSinkConsumer(made.body.id);
     expect((await call('DELETE', `/v1/connectors/${made.body.id}`)).status).toBe(204);
     await expect(jsm.consumers.info('TELEMETRY', `connector-${made.body.id}`)).rejects.toThrow(
       /not found/,

@@ -9,6 +9,7 @@ import {
   tokens,
   uniqueName,
   waitFor,
+  waitForSinkConsumer,
 } from '@iotwins/testing';
 
 /**
@@ -134,10 +135,10 @@ describe('outbound guard: tenant-chosen URLs cannot reach internal addresses', (
       config: {
         url: `http://127.0.0.1:${requireEnv('NATS_MONITOR_PORT')}/varz`,
         secret: { value: 'sink-secret' },
-        // "all": the measurement is new, so the message is delivered whenever the durable starts.
         source: { filter: measurement, maxDeliveries: 1, from: 'all' },
       },
     });
+    await waitForSinkConsumer(sink.id as string);
     const written = await fetch(`${ingest.baseUrl}/write?db=tenant-a`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}` },

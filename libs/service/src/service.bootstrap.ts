@@ -48,7 +48,7 @@ export async function createServiceApp(
     genReqId: (request: IncomingMessage) => requestIdFrom(request.headers[REQUEST_ID_HEADER]),
     // find-my-way's default of 100 would make a valid 128-character model name unreachable
     // by its path; the names' own schemas bound them more tightly.
-    maxParamLength: 1024,
+    routerOptions: { maxParamLength: 1024 },
     // Errors raised by the router before any route runs (a path that is not valid
     // %-encoding, a parameter over maxParamLength) are problem details like every other.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {

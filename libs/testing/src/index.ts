@@ -26,3 +26,4 @@ export {
   type GrafanaPanel,
 } from './grafana-dashboards';
 export { callJsonApi, createdConnectorId, type ApiAnswer } from './json-api';
+export { waitForSinkConsumer } from './sink-consumer';

@@ -44,7 +44,7 @@ const paginationSchema = z.discriminatedUnion('type', [
 // check already refused, and throw (a 500) instead of adding an issue.
 export const httpUrl = z.url({
   protocol: /^https?$/,
-  message: 'expected an absolute http or https URL',
+  message: 'expected an http or https URL',
 });
 
 export const httpPollerConfigSchema = z
