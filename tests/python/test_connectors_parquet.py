@@ -198,12 +198,20 @@ def test_a_parquet_export_reads_back_equal_in_pyarrow(platform):
 
 def test_an_object_batch_sink_window_reads_back_equal_in_pyarrow(platform):
     measurement = f"pq_sink_{uuid.uuid4().hex[:8]}"
-    platform.connector("object-batch-sink", {
+    sink = platform.connector("object-batch-sink", {
         "source": {"filter": measurement},
         "bucket": platform.bucket,
         "keyTemplate": "sink/{measurement}/{windowStart}-{firstSeq}.{format}",
         "windowSeconds": 2,
     })
+    # TELEMETRY keeps a message only for the consumers that exist when it arrives: write once
+    # the sink's durable (made at its first run) is there, as NATS monitoring lists it.
+    monitor = f"http://127.0.0.1:{env('NATS_MONITOR_PORT')}/jsz?accounts=true&consumers=true"
+    wait_until(
+        "the sink's durable consumer",
+        lambda: f'"connector-{sink}"' in requests.get(monitor, timeout=5).text,
+        timeout=30,
+    )
     points = [
         {"measurement": measurement, "tags": {"unit": str(i % 3)},
          "fields": {"v": 0.5 * i, "n": {"type": "integer", "value": str(-(2**62) + i)}},
