@@ -1,4 +1,5 @@
 import { headers as natsHeaders, type MsgHdrs } from '@nats-io/nats-core';
+import type { JsMsg } from '@nats-io/jetstream';
 
 /**
  * Headers every dead letter carries, whichever consumer wrote it. Renaming one breaks the
@@ -109,4 +110,24 @@ export function maxPayloadOf(nc: { info?: { max_payload?: number } }): number {
 export function isTransientPublishError(error: Error): boolean {
   const text = `${error.name} ${error.message}`;
   return /timeout|timed out|no responders|503|closed|disconnect|reconnect|connection/i.test(text);
+}
+
+/** The bounded copy of a JetStream message, sized for the server of `nc`. */
+export function deadLetterCopyOf(
+  message: JsMsg,
+  reason: string,
+  nc: { info?: { max_payload?: number } },
+  maxCopyBytes?: number,
+): DeadLetterCopy {
+  return boundedDeadLetterCopy(
+    {
+      subject: message.subject,
+      data: message.data,
+      headers: message.headers,
+      stream: message.info.stream,
+      seq: message.seq,
+    },
+    reason,
+    { maxPayload: maxPayloadOf(nc), maxCopyBytes },
+  );
 }

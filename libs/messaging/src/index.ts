@@ -191,6 +191,7 @@ export {
 export {
   DeadLetterHeader,
   boundedDeadLetterCopy,
+  deadLetterCopyOf,
   isTransientPublishError,
   maxPayloadOf,
   NATS_DEFAULT_MAX_PAYLOAD,

@@ -105,6 +105,17 @@ export class BucketsService {
     const bucket = await this.resolve(tenant, name);
     this.assert(mayAdministerBucket(caller, bucket.record), 'change the ACL of', name);
     const record = { ...bucket.record, acl };
+    await this.saveRecord(bucket, name, record);
+    await this.publish(tenant, ObjectstoreEventType.AclChanged, { bucket: name, acl });
+    return view(record);
+  }
+
+  /** Stores a changed record, refused with 409 when another change came in between. */
+  private async saveRecord(
+    bucket: ResolvedBucket,
+    name: string,
+    record: ResolvedBucket['record'],
+  ): Promise<void> {
     try {
       await this.registry.update(bucket.physical, record, bucket.revision);
     } catch (error) {
@@ -116,8 +127,6 @@ export class BucketsService {
         );
       throw error;
     }
-    await this.publish(tenant, ObjectstoreEventType.AclChanged, { bucket: name, acl });
-    return view(record);
   }
 
   /** Turns inline serving of the bucket's objects on or off (owner and platform admins). */
@@ -130,17 +139,7 @@ export class BucketsService {
     const bucket = await this.resolve(tenant, name);
     this.assert(mayAdministerBucket(caller, bucket.record), 'change the settings of', name);
     const record = { ...bucket.record, inlineContent: enabled };
-    try {
-      await this.registry.update(bucket.physical, record, bucket.revision);
-    } catch (error) {
-      if (error instanceof RegistryConflictError)
-        throw ProblemException.of(
-          409,
-          'bucket-changed',
-          `Bucket "${name}" changed meanwhile; retry`,
-        );
-      throw error;
-    }
+    await this.saveRecord(bucket, name, record);
     this.logger.log({ tenant, bucket: name, inlineContent: enabled }, 'inline content changed');
     return view(record);
   }

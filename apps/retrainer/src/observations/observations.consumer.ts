@@ -18,10 +18,9 @@ import { nameUnsafeTextReason, storeUnsafeStrings } from '@iotwins/http';
 import {
   NatsClient,
   OBSERVATIONS_STREAM,
-  boundedDeadLetterCopy,
+  deadLetterCopyOf,
   consumeUntilStopped,
   isTransientPublishError,
-  maxPayloadOf,
   decodeSubjectToken,
   DEAD_LETTER_STREAM,
   requireStreams,
@@ -406,17 +405,7 @@ export class ObservationsConsumer implements OnApplicationBootstrap, OnApplicati
 
   /** A bounded copy: it fits in one NATS message however large the original was. */
   private async publishDeadLetter(message: JsMsg, tenant: string, reason: string): Promise<void> {
-    const copy = boundedDeadLetterCopy(
-      {
-        subject: message.subject,
-        data: message.data,
-        headers: message.headers,
-        stream: message.info.stream,
-        seq: message.seq,
-      },
-      reason,
-      { maxPayload: maxPayloadOf(this.nats.nc) },
-    );
+    const copy = deadLetterCopyOf(message, reason, this.nats.nc);
     await this.js!.publish(observationsDeadLetterSubject(tenant), copy.data, {
       headers: copy.headers,
       // The same refused message dead-lettered again after a restart is stored once.

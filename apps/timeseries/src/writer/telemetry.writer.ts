@@ -20,10 +20,9 @@ import {
   TIMESERIES_WRITER_CONSUMER,
   TIMESERIES_WRITER_ACK_WAIT_MS,
   TelemetryHeader,
-  boundedDeadLetterCopy,
+  deadLetterCopyOf,
   consumeUntilStopped,
   isTransientPublishError,
-  maxPayloadOf,
   requireStreams,
   telemetryDeadLetterSubject,
 } from '@iotwins/messaging';
@@ -284,17 +283,7 @@ export class TelemetryWriter implements OnApplicationBootstrap, OnApplicationShu
    * it can only fail the same way at every retry.
    */
   private async deadLetter(tenant: string, message: JsMsg, reason: string): Promise<void> {
-    const copy = boundedDeadLetterCopy(
-      {
-        subject: message.subject,
-        data: message.data,
-        headers: message.headers,
-        stream: message.info.stream,
-        seq: message.seq,
-      },
-      reason,
-      { maxPayload: maxPayloadOf(this.nats.nc) },
-    );
+    const copy = deadLetterCopyOf(message, reason, this.nats.nc);
     try {
       await this.js.publish(telemetryDeadLetterSubject(tenant), copy.data, {
         headers: copy.headers,
