@@ -62,6 +62,7 @@ export async function createServiceApp(
             error.code === 'FST_ERR_MAX_PARAM_LENGTH'
               ? 'A path segment is longer than 1024 characters'
               : 'The path is not valid percent-encoded UTF-8',
+          instance: request.url.split('?')[0],
           requestId: request.id,
         });
     },
